@@ -1,0 +1,111 @@
+"""The AE and VAE families (images; prior N(0, I) for the VAE).
+
+VAE: Kingma & Welling 2014. Loss = Bernoulli reconstruction (summed over pixels) + beta * KL.
+Walks start from the posterior mean (`encode(x).mode()`), never a random sample, so that the
+same inputs give the same walk (pythae's `interpolate` samples, a defect we avoid).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from latentwalk.errors import InvalidParameterError
+from latentwalk.models.base import DiagonalGaussian, PointMass
+from latentwalk.models.nets import make_nets
+from latentwalk.models.families import FAMILIES
+
+
+@dataclass(frozen=True)
+class ConvAEConfig:
+    channels: int = 1
+    size: int = 16
+    latent_dim: int = 16
+    width: int = 32
+    beta: float = 1.0  # VAE only: weight of the KL term
+    arch: str = "conv"  # "conv" or "mlp"
+
+    def __post_init__(self) -> None:
+        if self.size % 4 or self.size < 8:
+            raise InvalidParameterError(f"`size` has to be a multiple of 4 and >= 8 but is {self.size}.")
+        if self.arch not in ("conv", "mlp"):
+            raise InvalidParameterError(f"`arch` must be 'conv' or 'mlp' but is {self.arch!r}.")
+        if self.latent_dim < 1 or self.width < 1 or self.channels not in (1, 3):
+            raise InvalidParameterError("`latent_dim` and `width` must be >= 1 and `channels` 1 or 3.")
+
+
+class _ConvBase(nn.Module):
+    config_class: ClassVar[type] = ConvAEConfig
+    version: ClassVar[int] = 1
+    prior: str
+    modality = "image"
+
+    def _check(self, x: torch.Tensor, shape: tuple[int, ...], what: str) -> None:
+        if x.dim() != len(shape) + 1 or tuple(x.shape[1:]) != shape:
+            raise InvalidParameterError(
+                f"`{what}` must have shape (B, {', '.join(map(str, shape))}) but has {tuple(x.shape)}."
+            )
+
+    @property
+    def data_shape(self) -> tuple[int, ...]:
+        c = self.config
+        return (c.channels, c.size, c.size)
+
+    @property
+    def latent_shape(self) -> tuple[int, ...]:
+        return (self.config.latent_dim,)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        self._check(z, self.latent_shape, "z")
+        return self.decoder(z)
+
+    def _recon_loss(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        logits = self.decoder.logits(z)
+        return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1).mean()
+
+
+@FAMILIES.register("ae")
+class ConvAE(_ConvBase):
+    family = "ae"
+    prior = "none"
+
+    def __init__(self, config: ConvAEConfig) -> None:
+        super().__init__()
+        self.config = config
+        c = config
+        self.encoder, self.decoder = make_nets(c.arch, c.channels, c.size, c.width, c.latent_dim, c.latent_dim)
+
+    def encode(self, x: torch.Tensor) -> PointMass:
+        self._check(x, self.data_shape, "x")
+        return PointMass(self.encoder(x))
+
+    def training_loss(self, x: torch.Tensor, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        rec = self._recon_loss(x, self.encoder(x))
+        return {"loss": rec, "recon": rec}
+
+
+@FAMILIES.register("vae")
+class ConvVAE(_ConvBase):
+    family = "vae"
+    prior = "gaussian"
+
+    def __init__(self, config: ConvAEConfig) -> None:
+        super().__init__()
+        self.config = config
+        c = config
+        self.encoder, self.decoder = make_nets(c.arch, c.channels, c.size, c.width, 2 * c.latent_dim, c.latent_dim)
+
+    def encode(self, x: torch.Tensor) -> DiagonalGaussian:
+        self._check(x, self.data_shape, "x")
+        mean, logvar = self.encoder(x).chunk(2, dim=1)
+        return DiagonalGaussian(mean, logvar.clamp(-12, 8))
+
+    def training_loss(self, x: torch.Tensor, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        q = self.encode(x)
+        rec = self._recon_loss(x, q.sample(generator))
+        kl = q.kl().mean()
+        return {"loss": rec + self.config.beta * kl, "recon": rec, "kl": kl}

@@ -1,0 +1,73 @@
+"""The `LatentModel` contract every family (AE, VAE, GAN, diffusion, the user's own) meets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol, runtime_checkable
+
+import torch
+
+Prior = Literal["gaussian", "uniform", "none"]
+Modality = Literal["image", "audio"]
+
+
+class LatentDist(Protocol):
+    """What `encode` returns: the posterior q(z|x), or a point mass for deterministic encoders."""
+
+    def mode(self) -> torch.Tensor: ...
+
+    def sample(self, generator: torch.Generator | None = None) -> torch.Tensor: ...
+
+
+@dataclass(frozen=True)
+class PointMass:
+    """A deterministic encoder's output: mode and sample are the code itself."""
+
+    z: torch.Tensor
+
+    def mode(self) -> torch.Tensor:
+        return self.z
+
+    def sample(self, generator: torch.Generator | None = None) -> torch.Tensor:
+        return self.z
+
+
+@dataclass(frozen=True)
+class DiagonalGaussian:
+    """q(z|x) = N(mean, diag(exp(logvar))). Walks use `mode()` (the mean) unless asked otherwise."""
+
+    mean: torch.Tensor
+    logvar: torch.Tensor
+
+    def mode(self) -> torch.Tensor:
+        return self.mean
+
+    def sample(self, generator: torch.Generator | None = None) -> torch.Tensor:
+        eps = torch.randn(
+            self.mean.shape, generator=generator, dtype=self.mean.dtype, device=self.mean.device
+        )
+        return self.mean + torch.exp(0.5 * self.logvar) * eps
+
+    def kl(self) -> torch.Tensor:
+        """KL(q || N(0, I)) per item, summed over the latent dimensions."""
+        kl = 0.5 * (self.mean**2 + self.logvar.exp() - 1 - self.logvar)
+        return kl.flatten(1).sum(1)
+
+
+@runtime_checkable
+class LatentModel(Protocol):
+    """encode: x (B, *X) -> LatentDist over (B, *L); decode: (B, *L) -> (B, *X).
+
+    `data_shape` is X (for images (C, H, W), values in [0, 1]); `latent_shape` is L.
+    A family that cannot encode (a GAN) raises UnsupportedOperationError from `encode` with a
+    message that says what to do instead (e.g. `invert`).
+    """
+
+    latent_shape: tuple[int, ...]
+    data_shape: tuple[int, ...]
+    prior: Prior
+    modality: Modality
+
+    def encode(self, x: torch.Tensor) -> LatentDist: ...
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor: ...

@@ -1,0 +1,89 @@
+"""Interpolation methods and t-schedules: pure tensor maths, one method per file, one registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from latentwalk.config import MAX_STEPS
+from latentwalk.errors import InvalidParameterError
+from latentwalk.paths import lerp as _lerp  # noqa: F401  (registers lerp, crossfade)
+from latentwalk.paths import matched as _matched  # noqa: F401
+from latentwalk.paths import slerp as _slerp  # noqa: F401
+from latentwalk.paths.base import PATHS, PathMethod, register_path
+from latentwalk.paths.keyframes import keyframe_walk
+from latentwalk.paths.schedules import SCHEDULES, schedule_ts
+
+__all__ = [
+    "PATHS",
+    "SCHEDULES",
+    "PathMethod",
+    "interpolate",
+    "keyframe_walk",
+    "register_path",
+    "schedule_ts",
+]
+
+
+def _check_codes(z0: Any, z1: Any) -> None:
+    for name, z in (("z0", z0), ("z1", z1)):
+        if not isinstance(z, torch.Tensor):
+            raise InvalidParameterError(f"`{name}` must be a torch.Tensor, got {type(z).__name__}.")
+        if not (z.is_floating_point()):
+            raise InvalidParameterError(f"`{name}` must be a floating-point tensor, got {z.dtype}.")
+        if z.dim() == 0 or z.numel() == 0:
+            raise InvalidParameterError(f"`{name}` must have at least one dimension and one value.")
+        if not bool(torch.isfinite(z).all()):
+            raise InvalidParameterError(f"`{name}` contains NaN or inf values; codes must be finite.")
+    if z0.shape != z1.shape:
+        raise InvalidParameterError(
+            f"`z0` and `z1` must have the same shape but are {tuple(z0.shape)} and {tuple(z1.shape)}."
+        )
+    if z0.dtype != z1.dtype or z0.device != z1.device:
+        raise InvalidParameterError(
+            f"`z0` and `z1` must share dtype and device but are {z0.dtype}/{z0.device} "
+            f"and {z1.dtype}/{z1.device}."
+        )
+
+
+def check_t(t: Any, extrapolate: bool = False) -> torch.Tensor:
+    if not isinstance(t, torch.Tensor):
+        t = torch.as_tensor(t, dtype=torch.float64)
+    if t.dim() != 1 or not (1 <= t.numel() <= MAX_STEPS):
+        raise InvalidParameterError(
+            f"`t` must be a 1-D tensor of 1 to {MAX_STEPS} values but has shape {tuple(t.shape)}."
+        )
+    if not bool(torch.isfinite(t).all()):
+        raise InvalidParameterError("`t` contains NaN or inf values.")
+    if not extrapolate and bool(((t < 0) | (t > 1)).any()):
+        raise InvalidParameterError(
+            f"`t` must lie in [0, 1] but ranges over [{float(t.min()):g}, {float(t.max()):g}]; "
+            "pass extrapolate=True to walk beyond the endpoints."
+        )
+    return t
+
+
+def interpolate(
+    z0: torch.Tensor,
+    z1: torch.Tensor,
+    t: torch.Tensor | list[float],
+    method: str = "slerp",
+    *,
+    extrapolate: bool = False,
+    **kwargs: Any,
+) -> torch.Tensor:
+    """Codes between z0 and z1 at each t.
+
+    Shapes: z0, z1 (B, *L) and t (T,) -> (B, T, *L). A 1-D z0 is one unbatched code (D,) and
+    gives (T, D); for an unbatched code of several dimensions, add the batch axis yourself.
+    Methods that need the decoder (e.g. geodesic) take it as `decoder=`.
+    """
+    m = PATHS.get(method)
+    _check_codes(z0, z1)
+    tt = check_t(t, extrapolate).to(device=z0.device)
+    tt = tt.to(torch.float64 if z0.dtype == torch.float64 else torch.float32)
+    unbatched = z0.dim() == 1
+    a, b = (z0[None], z1[None]) if unbatched else (z0, z1)
+    z = m.fn(a, b, tt, **kwargs)
+    return z[0] if unbatched else z

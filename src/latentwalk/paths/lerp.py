@@ -1,0 +1,29 @@
+"""Linear interpolation: z(t) = (1 - t) z0 + t z1."""
+
+from __future__ import annotations
+
+import torch
+
+from latentwalk.paths.base import broadcast_t, compute_dtype, pin_endpoints, register_path
+
+
+def lerp(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    dtype = compute_dtype(z0.dtype)
+    a, b, tt = z0.to(dtype), z1.to(dtype), t.to(dtype)
+    z = a.unsqueeze(1) + broadcast_t(tt, a) * (b - a).unsqueeze(1)  # (B, T, *L)
+    return pin_endpoints(z.to(z0.dtype), z0, z1, t)
+
+
+register_path("lerp", "straight line between the codes; its midpoint falls inside the prior's shell")(lerp)
+
+
+def crossfade(x0: torch.Tensor, x1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """The data-space mix of the two inputs: the "double exposure" baseline."""
+    return lerp(x0, x1, t)
+
+
+register_path(
+    "crossfade",
+    "mix of the raw inputs in data space (double exposure); the baseline every walk is shown beside",
+    space="data",
+)(crossfade)

@@ -1,0 +1,106 @@
+"""Shared ground of the renderers: checking frames and parameters, writing files safely."""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from latentwalk.errors import InvalidParameterError, OutputError
+
+PathLike = str | os.PathLike[str]
+
+MAX_SCALE = 64
+# One light background for pictures, plots and the report page, so that they sit seamlessly.
+BACKGROUND = (246, 246, 243)
+BACKGROUND_HEX = "#{:02x}{:02x}{:02x}".format(*BACKGROUND)
+
+
+def check_frames(frames: object, func: str, name: str = "frames") -> np.ndarray:
+    """Return `frames` as float32 (T, C, H, W) with C in {1, 3}, or raise a teaching error."""
+    x = np.asarray(frames)
+    if np.issubdtype(x.dtype, np.integer) or x.dtype == np.bool_:
+        x = x.astype(np.float32) / (1.0 if x.dtype == np.bool_ else 255.0)  # 0..255 bytes
+    x = x.astype(np.float32, copy=False)
+    if x.ndim != 4 or x.shape[1] not in (1, 3) or 0 in x.shape:
+        hint = " Add a channel axis with frames[:, None]." if x.ndim == 3 else ""
+        raise InvalidParameterError(
+            f"The '{name}' parameter of {func} must be an array of shape (T, C, H, W) with C = 1 "
+            f"(grey) or 3 (RGB) and no empty axis. Got shape {tuple(x.shape)} instead.{hint}"
+        )
+    return x
+
+
+def to_uint8(frames: object) -> np.ndarray:
+    """(T, C, H, W) floats in [0, 1] -> (T, H, W, C) uint8.
+
+    Values outside [0, 1] are clipped; NaN becomes 0 (black). Spotting NaN frames is the
+    caller's job (a metric should report them); here they only must not crash the picture.
+    """
+    x = check_frames(frames, "to_uint8")
+    x = np.nan_to_num(x, nan=0.0, posinf=1.0, neginf=0.0)
+    x = np.rint(np.clip(x, 0.0, 1.0) * 255.0).astype(np.uint8)
+    return np.ascontiguousarray(x.transpose(0, 2, 3, 1))  # (T, H, W, C)
+
+
+def resolve_scale(height: int, width: int, scale: int | None, func: str, min_px: int) -> int:
+    """The explicit scale, checked, or the smallest one that makes each side >= min_px."""
+    if scale is None:
+        return max(1, math.ceil(min_px / min(height, width)))
+    if isinstance(scale, bool) or not isinstance(scale, int | np.integer) or not 1 <= scale <= MAX_SCALE:
+        raise InvalidParameterError(
+            f"The 'scale' parameter of {func} must be an int in the range [1, {MAX_SCALE}] "
+            f"or None. Got {scale!r} instead."
+        )
+    return int(scale)
+
+
+def enlarge(images: np.ndarray, scale: int, rgb: bool = True) -> np.ndarray:
+    """(T, H, W, C) uint8 -> (T, H*scale, W*scale, 3 or C), nearest neighbour: a pixel stays sharp."""
+    out = images.repeat(scale, axis=1).repeat(scale, axis=2)
+    if rgb and out.shape[-1] == 1:
+        out = out.repeat(3, axis=-1)
+    return out
+
+
+def check_labels(labels: list[str] | None, count: int, name: str, func: str) -> list[str] | None:
+    """None, or a list of `count` strings (None entries become empty strings)."""
+    if labels is None:
+        return None
+    if isinstance(labels, str) or len(labels) != count:
+        got = repr(labels) if isinstance(labels, str) else f"{len(labels)} items"
+        raise InvalidParameterError(
+            f"The '{name}' parameter of {func} must be a list of {count} strings, one per "
+            f"{'frame' if name == 'labels' else 'row'}. Got {got} instead."
+        )
+    return ["" if s is None else str(s) for s in labels]
+
+
+def write_atomically(path: PathLike, write: Callable[[Path], object]) -> Path:
+    """Call write(tmp) on a temporary file beside `path`, then rename it onto `path`.
+
+    A reader (a browser refreshing the report) never sees a half-written file, and a failure
+    leaves no partial file behind. The temporary name keeps the suffix so writers that pick a
+    format from it still work.
+    """
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise OutputError(f"Cannot write {target}: {exc.strerror or exc}. Choose a writable folder.") from exc
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is meant to be read
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise OutputError(f"Cannot write {target}: {exc.strerror or exc}. Choose a writable folder.") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
