@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from latentwalk.data import digits as _digits  # noqa: F401  (registers)
@@ -9,20 +10,25 @@ from latentwalk.data import lines as _lines  # noqa: F401
 from latentwalk.data.base import DATASETS, Dataset, Item, Split
 from latentwalk.data.files import IMAGE_SUFFIXES, load_image
 from latentwalk.errors import DataError
+from latentwalk.registry import Registry
 
-__all__ = ["DATASETS", "Dataset", "Item", "Split", "get_dataset", "load_image", "resolve_item"]
+__all__ = ["DATASETS", "FILE_LOADERS", "Dataset", "Item", "Split", "get_dataset", "load_image", "resolve_item"]
+
+FileLoader = Callable[[Path, tuple[int, ...]], Item]
+FILE_LOADERS: Registry[tuple[frozenset[str], FileLoader]] = Registry("file modality")
+"""modality -> (file suffixes, loader(path, data_shape) -> Item). Audio registers its own."""
+FILE_LOADERS.add("image", (frozenset(IMAGE_SUFFIXES), load_image))
 
 
 def get_dataset(name: str) -> Dataset:
     return DATASETS.get(name)()  # type: ignore[no-any-return]
 
 
-def resolve_item(spec: str, data_shape: tuple[int, ...]) -> Item:
+def resolve_item(spec: str, data_shape: tuple[int, ...], modality: str = "image") -> Item:
     """'digits:17', 'lines:angle=2.1' or a file path -> an Item shaped like the model's data."""
     name, sep, rest = spec.partition(":")
     if sep and name in DATASETS and not Path(spec).exists():
-        ds = get_dataset(name)
-        item = ds.item(rest)
+        item = get_dataset(name).item(rest)
         if tuple(item.x.shape) != tuple(data_shape):
             raise DataError(
                 f"'{spec}' has shape {tuple(item.x.shape)} but the model takes {tuple(data_shape)}; "
@@ -30,11 +36,11 @@ def resolve_item(spec: str, data_shape: tuple[int, ...]) -> Item:
             )
         return item
     p = Path(spec)
-    if p.suffix.lower() in IMAGE_SUFFIXES or p.exists():
-        if len(data_shape) != 3:
-            raise DataError(f"'{spec}' is an image but the model takes data of shape {tuple(data_shape)}.")
-        return load_image(p, data_shape)
+    suffixes, loader = FILE_LOADERS.get(modality)
+    if p.suffix.lower() in suffixes or p.exists():
+        return loader(p, tuple(data_shape))
     raise DataError(
         f"'{spec}' is neither a dataset item nor an existing file. Use DATASET:INDEX or "
-        f"DATASET:FACTOR=VALUE with a dataset among {', '.join(DATASETS.names())}, or a path to an image."
+        f"DATASET:FACTOR=VALUE with a dataset among {', '.join(DATASETS.names())}, or a path to a file "
+        f"({', '.join(sorted(suffixes))})."
     )

@@ -28,6 +28,7 @@ class ConvAEConfig:
     width: int = 32
     beta: float = 1.0  # VAE only: weight of the KL term
     arch: str = "conv"  # "conv" or "mlp"
+    depth: int = 1  # mlp only: hidden layers in encoder and decoder
 
     def __post_init__(self) -> None:
         if self.size % 4 or self.size < 8:
@@ -77,7 +78,7 @@ class ConvAE(_ConvBase):
         super().__init__()
         self.config = config
         c = config
-        self.encoder, self.decoder = make_nets(c.arch, c.channels, c.size, c.width, c.latent_dim, c.latent_dim)
+        self.encoder, self.decoder = make_nets(c.arch, c.channels, c.size, c.width, c.latent_dim, c.latent_dim, c.depth)
 
     def encode(self, x: torch.Tensor) -> PointMass:
         self._check(x, self.data_shape, "x")
@@ -97,7 +98,7 @@ class ConvVAE(_ConvBase):
         super().__init__()
         self.config = config
         c = config
-        self.encoder, self.decoder = make_nets(c.arch, c.channels, c.size, c.width, 2 * c.latent_dim, c.latent_dim)
+        self.encoder, self.decoder = make_nets(c.arch, c.channels, c.size, c.width, 2 * c.latent_dim, c.latent_dim, c.depth)
 
     def encode(self, x: torch.Tensor) -> DiagonalGaussian:
         self._check(x, self.data_shape, "x")

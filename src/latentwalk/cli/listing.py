@@ -1,0 +1,27 @@
+"""`latentwalk list`: what can be named on the command line."""
+
+from __future__ import annotations
+
+import click
+
+from latentwalk.cli import app
+
+
+@app.command(name="list")
+def list_names() -> None:
+    """List path methods, schedules, built-in models, datasets, metrics and frame distances."""
+    from latentwalk.data import DATASETS
+    from latentwalk.metrics import FRAME_DISTANCES, METRICS
+    from latentwalk.models import BUILTINS
+    from latentwalk.paths import PATHS, SCHEDULES
+
+    click.echo("path methods:")
+    for name in PATHS:
+        click.echo(f"  {name:<12} {PATHS.get(name).description}")
+    click.echo("schedules:      " + ", ".join(SCHEDULES))
+    click.echo("built-in models:")
+    for name in BUILTINS:
+        click.echo(f"  {name:<12} {BUILTINS.get(name).description}")
+    click.echo("datasets:       " + ", ".join(DATASETS))
+    click.echo("metrics:        " + ", ".join(METRICS))
+    click.echo("distances:      " + ", ".join(FRAME_DISTANCES))

@@ -1,0 +1,39 @@
+"""`latentwalk demo`: teach latent interpolation in a minute, with pictures and numbers."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from latentwalk.demo import images as _images  # noqa: F401  (registers the section)
+from latentwalk.demo.base import SECTIONS, DemoContext, ordered_sections, register_section
+from latentwalk.render import Report
+
+__all__ = ["SECTIONS", "DemoContext", "register_section", "run_demo"]
+
+TITLE = "latentwalk demo: walking through latent space"
+SUBTITLE = "Why interpolating codes beats mixing pixels, and how to tell a good walk from a bad one."
+
+
+def run_demo(out: str | Path, seed: int = 0, progress: bool = True, options: dict[str, Any] | None = None) -> DemoContext:
+    """Run every section into a staged folder, then write index.html and manifest.json."""
+    from latentwalk.walk.output import command_line, file_hashes, staged_output, versions
+
+    start = time.perf_counter()
+    with staged_output(out) as tmp:
+        ctx = DemoContext(tmp, Report(TITLE, SUBTITLE), seed, progress, dict(options or {}))
+        for entry in ordered_sections():
+            if entry.opt_in and not ctx.options.get(entry.opt_in):
+                continue
+            t0 = time.perf_counter()
+            entry.fn(ctx)
+            ctx.timings[entry.name] = round(time.perf_counter() - t0, 2)
+        ctx.timings["total"] = round(time.perf_counter() - start, 2)
+        ctx.report.write(tmp / "index.html")
+        manifest = {"command": command_line(), "seed": seed, "options": ctx.options, "versions": versions(),
+                    "timings_s": ctx.timings, "sections": ctx.manifest, "files": file_hashes(tmp)}
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+    ctx.out = Path(out)
+    return ctx

@@ -1,0 +1,36 @@
+"""Shared fixtures: tiny models so the suite runs in minutes on 2 cores, and a private cache."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from latentwalk.models import build, save_checkpoint
+from latentwalk.models.autoencoders import ConvAEConfig
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Built-in models train into a cache of the test session's own, never the user's.
+
+    Set LATENTWALK_TEST_CACHE to reuse trained built-ins between local runs."""
+    shared = os.environ.get("LATENTWALK_TEST_CACHE")
+    os.environ["LATENTWALK_CACHE"] = shared or str(tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="session")
+def tiny_vae() -> torch.nn.Module:
+    return build("vae", ConvAEConfig(channels=1, size=16, latent_dim=4, width=4), seed=0)
+
+
+@pytest.fixture(scope="session")
+def tiny_ae() -> torch.nn.Module:
+    return build("ae", ConvAEConfig(channels=1, size=16, latent_dim=4, width=4), seed=0)
+
+
+@pytest.fixture()
+def tiny_checkpoint(tmp_path: Path, tiny_vae: torch.nn.Module) -> Path:
+    return save_checkpoint(tiny_vae, tmp_path / "tiny-vae", {"trained_on": {"dataset": "digits", "n_items": 0}})
