@@ -52,3 +52,19 @@ class Registry(Generic[T]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+def import_submodules(package: str, skip: tuple[str, ...] = ()) -> None:
+    """Import every module of a package so that its plug-ins register themselves.
+
+    A new path method, metric, dataset, family, CLI command or demo section is one new file:
+    no list to edit. Modules must import heavy or optional libraries lazily.
+    """
+    import importlib
+    import pkgutil
+
+    pkg = importlib.import_module(package)
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if info.name.startswith("_") or info.name in skip:
+            continue
+        importlib.import_module(f"{package}.{info.name}")

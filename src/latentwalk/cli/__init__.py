@@ -29,7 +29,9 @@ def app() -> None:
 
 
 def _register() -> None:
-    from latentwalk.cli import demo, listing, train, walk  # noqa: F401
+    from latentwalk.registry import import_submodules
+
+    import_submodules(__name__, skip=("common",))  # every command file registers itself
 
 
 _register()

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from latentwalk.data import digits as _digits  # noqa: F401  (registers)
-from latentwalk.data import lines as _lines  # noqa: F401
 from latentwalk.data.base import DATASETS, Dataset, Item, Split
 from latentwalk.data.files import IMAGE_SUFFIXES, load_image
 from latentwalk.errors import DataError
-from latentwalk.registry import Registry
+from latentwalk.registry import Registry, import_submodules
 
 __all__ = ["DATASETS", "FILE_LOADERS", "Dataset", "Item", "Split", "get_dataset", "load_image", "resolve_item"]
 
@@ -18,6 +16,8 @@ FileLoader = Callable[[Path, tuple[int, ...]], Item]
 FILE_LOADERS: Registry[tuple[frozenset[str], FileLoader]] = Registry("file modality")
 """modality -> (file suffixes, loader(path, data_shape) -> Item). Audio registers its own."""
 FILE_LOADERS.add("image", (frozenset(IMAGE_SUFFIXES), load_image))
+
+import_submodules(__name__)  # every dataset file registers itself
 
 
 def get_dataset(name: str) -> Dataset:

@@ -7,9 +7,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from latentwalk.demo import images as _images  # noqa: F401  (registers the section)
 from latentwalk.demo.base import SECTIONS, DemoContext, ordered_sections, register_section
+from latentwalk.registry import import_submodules
 from latentwalk.render import Report
+
+import_submodules(__name__)  # every section file registers itself
 
 __all__ = ["SECTIONS", "DemoContext", "register_section", "run_demo"]
 

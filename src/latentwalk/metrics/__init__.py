@@ -12,10 +12,6 @@ from typing import Any
 import torch
 
 from latentwalk.errors import InvalidParameterError
-from latentwalk.metrics import acai as _acai  # noqa: F401  (registers "acai")
-from latentwalk.metrics import realism as _realism  # noqa: F401  (registers "reconstruction")
-from latentwalk.metrics import smoothness as _smoothness  # noqa: F401  (registers "smoothness")
-from latentwalk.metrics import typicality as _typicality  # noqa: F401  (registers "typicality")
 from latentwalk.metrics.base import (
     FRAME_DISTANCES,
     METRICS,
@@ -29,6 +25,9 @@ from latentwalk.metrics.base import (
 from latentwalk.metrics.distances import l2_distance, ssim_distance, step_distances
 from latentwalk.metrics.ppl import perceptual_path_length, ppl_samples, trim_outliers
 from latentwalk.metrics.smoothness import count_jumps, evenness, gini, max_step_ratio
+from latentwalk.registry import import_submodules
+
+import_submodules(__name__)  # every metric file registers itself
 
 __all__ = [
     "FRAME_DISTANCES",

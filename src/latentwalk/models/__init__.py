@@ -8,12 +8,14 @@ from typing import Any
 from torch import nn
 
 from latentwalk.errors import UnknownNameError
-from latentwalk.models import autoencoders as _autoencoders  # noqa: F401  (registers ae, vae)
 from latentwalk.models.base import DiagonalGaussian, LatentDist, LatentModel, PointMass
 from latentwalk.models.builtin import BUILTINS, builtin_path, load_builtin
 from latentwalk.models.checkpoint import load_checkpoint, save_checkpoint
 from latentwalk.models.families import FAMILIES
 from latentwalk.models.training import TrainConfig, build, train
+from latentwalk.registry import import_submodules
+
+import_submodules(__name__)  # every family file registers itself
 
 __all__ = [
     "BUILTINS",

@@ -8,12 +8,12 @@ import torch
 
 from latentwalk.config import MAX_STEPS
 from latentwalk.errors import InvalidParameterError
-from latentwalk.paths import lerp as _lerp  # noqa: F401  (registers lerp, crossfade)
-from latentwalk.paths import matched as _matched  # noqa: F401
-from latentwalk.paths import slerp as _slerp  # noqa: F401
 from latentwalk.paths.base import PATHS, PathMethod, register_path
 from latentwalk.paths.keyframes import keyframe_walk
 from latentwalk.paths.schedules import SCHEDULES, schedule_ts
+from latentwalk.registry import import_submodules
+
+import_submodules(__name__)  # every method file registers itself
 
 __all__ = [
     "PATHS",
