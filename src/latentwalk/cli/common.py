@@ -17,5 +17,13 @@ def ground_truth_for(meta: dict[str, Any]) -> Any:
     return None
 
 
+def reference_for(meta: dict[str, Any]) -> Any:
+    """The training data of a model trained on an embedded dataset, for the realism metric."""
+    name = (meta.get("trained_on") or {}).get("dataset")
+    if name in DATASETS:
+        return get_dataset(name).load().x
+    return None
+
+
 def progress_option(f: Any) -> Any:
     return click.option("--quiet", "-q", is_flag=True, help="No progress bars.")(f)

@@ -29,5 +29,5 @@ def demo(out: str, seed: int, all_families: bool, quiet: bool) -> None:
 
     check_destination(Path(out))
     ctx = run_demo(out, seed=seed, progress=not quiet, options={"all_families": all_families})
-    click.echo(_table(ctx.summary, ["model", "pair", "method", "evenness", "max/mean", "ACAI dist"]))
+    click.echo(_table(ctx.summary, ["model", "pair", "method", "evenness", "max/mean", "realism", "ACAI dist"]))
     click.echo(f"\nreport: {Path(out) / 'index.html'}   ({ctx.timings['total']:.1f} s)")

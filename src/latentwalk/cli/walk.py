@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from latentwalk.cli import app
-from latentwalk.cli.common import ground_truth_for, progress_option
+from latentwalk.cli.common import ground_truth_for, progress_option, reference_for
 from latentwalk.config import MAX_STEPS
 from latentwalk.data import resolve_item
 from latentwalk.models import load_model
@@ -37,7 +37,8 @@ def walk(model_spec: str, src: str, dst: str, via: tuple[str, ...], methods: tup
     model, meta = load_model(model_spec, progress=not quiet)
     modality = getattr(model, "modality", "image")
     items = [resolve_item(s, tuple(model.data_shape), modality) for s in (src, *via, dst)]
-    result = run_walk(model, items, list(methods), steps, schedule, loop, posterior, seed, distance, ground_truth_for(meta))  # type: ignore[arg-type]
+    result = run_walk(model, items, list(methods), steps, schedule, loop, posterior, seed, distance,
+                    ground_truth_for(meta), reference=reference_for(meta))  # type: ignore[arg-type]
     manifest = {
         "command": command_line(),
         "model": {"spec": model_spec, "family": meta.get("family"), "weights_sha256": meta.get("weights_sha256"),

@@ -11,7 +11,7 @@ import torch
 from latentwalk.data import get_dataset, resolve_item
 from latentwalk.demo.base import DemoContext, register_section
 from latentwalk.metrics.typicality import chi_shell
-from latentwalk.models import load_model
+from latentwalk.models import load_model, prepare_builtins
 from latentwalk.paths import interpolate
 from latentwalk.render import plot_profile_panels, save_gif, save_grid
 from latentwalk.walk import MethodWalk, run_walk
@@ -71,8 +71,11 @@ def _curves(walks: dict[str, MethodWalk], metric: str, key: str, steps_axis: boo
 
 
 def _panels(walks: dict[str, MethodWalk], d: int, lines: bool) -> tuple[list[Any], list[Any]]:
-    panels: list[Any] = [("frame-to-frame change", "step (pixel RMS)", _curves(walks, "smoothness", "step", True))]
-    bands: list[Any] = [None]
+    panels: list[Any] = [
+        ("frame-to-frame change", "step (pixel RMS)", _curves(walks, "smoothness", "step", True)),
+        ("distance to the nearest real item", "pixel RMS", _curves(walks, "realism", "nn_distance")),
+    ]
+    bands: list[Any] = [None, None]
     norm = _curves(walks, "typicality", "norm")
     if norm:
         panels.append(("code norm |z(t)|", "norm", norm))
@@ -83,9 +86,9 @@ def _panels(walks: dict[str, MethodWalk], d: int, lines: bool) -> tuple[list[Any
     return panels, bands
 
 
-def _walk_pair(ctx: DemoContext, model: Any, meta: dict[str, Any], name: str, a: str, b: str, gt: Any, idx: int) -> dict[str, Any]:
+def _walk_pair(ctx: DemoContext, model: Any, name: str, a: str, b: str, gt: Any, reference: Any, idx: int) -> dict[str, Any]:
     items = [resolve_item(a, tuple(model.data_shape)), resolve_item(b, tuple(model.data_shape))]
-    res = run_walk(model, items, METHODS, STEPS, seed=ctx.seed, ground_truth=gt)
+    res = run_walk(model, items, METHODS, STEPS, seed=ctx.seed, ground_truth=gt, reference=reference)
     stem = f"{name}-{idx}"
     rows = [(m, mw.frames.numpy()) for m, mw in res.walks.items()]
     save_grid(rows, ctx.out / f"{stem}.png", notes=[headline(mw) for mw in res.walks.values()])
@@ -99,19 +102,20 @@ def _walk_pair(ctx: DemoContext, model: Any, meta: dict[str, Any], name: str, a:
     table = []
     for m, mw in res.walks.items():
         s = {k: r.summary for k, r in mw.metrics.items()}
-        row = [m, s["smoothness"]["evenness"], s["smoothness"]["max_step_ratio"], s["smoothness"]["jumps"]]
+        row = [m, s["smoothness"]["evenness"], s["smoothness"]["max_step_ratio"], s["smoothness"]["jumps"],
+               s["realism"]["max_nn_distance"]]
         row.append(s["typicality"]["mid_norm_ratio"] if "typicality" in s else "–")
         if gt is not None:
             row += [s["acai"]["mean_distance"], s["acai"].get("smoothness", float("nan"))]
         table.append(row)
         ctx.summary.append([name, f"{a}→{b}", m, f"{s['smoothness']['evenness']:.2f}",
-                            f"{s['smoothness']['max_step_ratio']:.2f}",
+                            f"{s['smoothness']['max_step_ratio']:.2f}", f"{s['realism']['max_nn_distance']:.3f}",
                             f"{s['acai']['mean_distance']:.3f}" if gt is not None else "–"])
-    header = ["method", "evenness ↑", "max/mean step ↓", "jumps ↓", "mid norm"]
-    best = {1: "max", 2: "min", 3: "min"}
+    header = ["method", "evenness ↑", "max/mean step ↓", "jumps ↓", "worst distance to a real item ↓", "mid norm"]
+    best = {1: "max", 2: "min", 3: "min", 4: "min"}
     if gt is not None:
         header += ["ACAI mean distance ↓", "ACAI smoothness ↓"]
-        best.update({5: "min", 6: "min"})
+        best.update({6: "min", 7: "min"})
     ctx.report.table(header, table, highlight_best=best)
     return {"pair": [a, b], "metrics": {m: {k: r.summary for k, r in mw.metrics.items()} for m, mw in res.walks.items()}}
 
@@ -127,12 +131,14 @@ def images_section(ctx: DemoContext) -> None:
         f"{nd['slerp_mid_norm']:.2f} for SLERP and {nd['matched_mid_norm']:.2f} for matched.</p>"
     )
     records: dict[str, Any] = {"norm_demo": nd, "walks": {}}
+    prepare_builtins([n for names in MODELS.values() for n in names], ctx.progress)
     for dataset, models in MODELS.items():
-        gt = get_dataset(dataset).ground_truth()
+        ds = get_dataset(dataset)
+        gt, reference = ds.ground_truth(), ds.load().x
         for name in models:
             model, meta = load_model(name, progress=ctx.progress)
             records["walks"][name] = {"weights_sha256": meta["weights_sha256"], "pairs": []}
             ctx.report.heading(f"{name} ({'VAE, prior N(0, I)' if model.prior == 'gaussian' else 'plain autoencoder'})")
             for i, (a, b) in enumerate(PAIRS[dataset]):
-                records["walks"][name]["pairs"].append(_walk_pair(ctx, model, meta, name, a, b, gt, i))
+                records["walks"][name]["pairs"].append(_walk_pair(ctx, model, name, a, b, gt, reference, i))
     ctx.manifest["images"] = records

@@ -40,6 +40,7 @@ class WalkView:
     recon: (2, *X) the model's reconstruction of those inputs, if any.
     decode: the model's decoder (B, *L) -> (B, *X), for metrics that re-decode (PPL).
     ground_truth: factor recovery for datasets with known factors (lines), else None.
+    reference: real items to compare frames with (the model's training data), else None.
     method: the path method's name.
     """
 
@@ -52,6 +53,7 @@ class WalkView:
     decode: Callable[[torch.Tensor], torch.Tensor] | None = None
     ground_truth: GroundTruth | None = None
     method: str = ""
+    reference: torch.Tensor | None = None  # (N, *X) real items (the training data), for realism
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -9,7 +9,7 @@ from torch import nn
 
 from latentwalk.errors import UnknownNameError
 from latentwalk.models.base import DiagonalGaussian, LatentDist, LatentModel, PointMass
-from latentwalk.models.builtin import BUILTINS, builtin_path, load_builtin
+from latentwalk.models.builtin import BUILTINS, builtin_path, load_builtin, prepare_builtins
 from latentwalk.models.checkpoint import load_checkpoint, save_checkpoint
 from latentwalk.models.families import FAMILIES
 from latentwalk.models.training import TrainConfig, build, train
@@ -30,6 +30,7 @@ __all__ = [
     "load_builtin",
     "load_checkpoint",
     "load_model",
+    "prepare_builtins",
     "save_checkpoint",
     "train",
 ]

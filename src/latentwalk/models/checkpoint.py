@@ -110,8 +110,9 @@ def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
         state = load_file(str(folder / WEIGHTS))
         model.load_state_dict(state, strict=True)
     except (SafetensorError, RuntimeError, OSError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CheckpointError(f"Weights in '{folder}' do not fit the '{meta['family']}' config: {first}") from None
+        lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
+        detail = " ".join(lines[:2])[:300] if lines else type(exc).__name__
+        raise CheckpointError(f"Weights in '{folder}' do not fit the '{meta['family']}' config: {detail}") from None
     model.eval()
     meta["weights_sha256"] = digest
     return model, meta

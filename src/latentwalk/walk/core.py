@@ -78,7 +78,7 @@ _CONSTRAINTS = {
 }
 
 
-def _view(model: Any, mw: MethodWalk, inputs: torch.Tensor, recon: torch.Tensor, ground_truth: Any) -> WalkView:
+def _view(model: Any, mw: MethodWalk, inputs: torch.Tensor, recon: torch.Tensor, ground_truth: Any, reference: Any = None) -> WalkView:
     return WalkView(
         frames=mw.frames,
         ts=mw.ts,
@@ -89,6 +89,7 @@ def _view(model: Any, mw: MethodWalk, inputs: torch.Tensor, recon: torch.Tensor,
         decode=lambda z: decode_batched(model, z),
         ground_truth=ground_truth,
         method=mw.method,
+        reference=reference,
     )
 
 
@@ -122,6 +123,7 @@ def run_walk(
     distance: str = "l2",
     ground_truth: Any = None,
     metrics: list[str] | None = None,
+    reference: torch.Tensor | None = None,
 ) -> WalkResult:
     """Walk through `items` (A, B or A, C, ..., B) with every method; measure each walk."""
     check_params(_CONSTRAINTS, {"steps": steps, "posterior": posterior, "loop": loop, "seed": seed}, "walk")
@@ -141,7 +143,7 @@ def run_walk(
     for name in dict.fromkeys(methods):
         mw = walk_one(model, name, x, codes, steps, schedule, loop)
         with torch.no_grad():
-            mw.metrics = compute_metrics(_view(model, mw, x, recon, ground_truth), metrics, distance)
+            mw.metrics = compute_metrics(_view(model, mw, x, recon, ground_truth, reference), metrics, distance)
         walks[name] = mw
     params = {"steps": steps, "schedule": schedule, "loop": loop, "posterior": posterior, "seed": seed, "distance": distance}
     report = getattr(model, "last_inversion", None)  # what `invert` measured, if it ran

@@ -125,6 +125,9 @@ def headline(mw: MethodWalk) -> str:
     if sm:
         parts.append(f"evenness {sm.summary['evenness']:.2f}")
         parts.append(f"max/mean step {sm.summary['max_step_ratio']:.2f}")
+    re = mw.metrics.get("realism")
+    if re:
+        parts.append(f"worst real-item dist {re.summary['max_nn_distance']:.3f}")
     ty = mw.metrics.get("typicality")
     if ty:
         parts.append(f"mid norm ×{ty.summary['mid_norm_ratio']:.2f}")
