@@ -4,6 +4,13 @@ A path method maps `(z0, z1, t) -> z` with shapes `(B, *L), (B, *L), (T,) -> (B,
 It returns the endpoints exactly, never NaN, and keeps dtype and device (half precision is
 computed in float32). A method knows nothing of models; the few that need a decoder
 (`needs_decoder`) get it passed in as a keyword.
+
+A method that walks through many keyframes at once, because each piece depends on the
+neighbouring keyframes (a spline), also gives a `route` function
+`route(keys (K, *L), s (T,), loop) -> (T, *L)`, where s is the position in keyframe units
+(keyframe k at s = k; a loop wraps at s = K). `keyframe_walk` then calls `route` once for the
+whole walk instead of calling the pair method per segment. The pair method stays the contract
+for two codes.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import torch
 from latentwalk.registry import Registry
 
 PathFn = Callable[..., torch.Tensor]
+RouteFn = Callable[[torch.Tensor, torch.Tensor, bool], torch.Tensor]
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,7 @@ class PathMethod:
     description: str
     space: Literal["latent", "data"] = "latent"  # "data": mixes the inputs, not the codes
     needs_decoder: bool = False
+    route: RouteFn | None = None  # walks all keyframes at once (see the module docstring)
 
 
 PATHS: Registry[PathMethod] = Registry("path method")
@@ -36,9 +45,10 @@ def register_path(
     description: str,
     space: Literal["latent", "data"] = "latent",
     needs_decoder: bool = False,
+    route: RouteFn | None = None,
 ) -> Callable[[PathFn], PathFn]:
     def deco(fn: PathFn) -> PathFn:
-        PATHS.add(name, PathMethod(name, fn, description, space, needs_decoder))
+        PATHS.add(name, PathMethod(name, fn, description, space, needs_decoder, route))
         return fn
 
     return deco
@@ -55,7 +65,19 @@ def broadcast_t(t: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
 
 
 def pin_endpoints(z: torch.Tensor, z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    """Return the exact endpoints where t == 0 or t == 1 (floating maths may be off by an ulp)."""
-    tt = broadcast_t(t, z0)
-    z = torch.where(tt == 0, z0.unsqueeze(1), z)
-    return torch.where(tt == 1, z1.unsqueeze(1), z)
+    """Set the exact endpoints where t == 0 or t == 1 (floating maths may be off by an ulp).
+
+    Writes only those columns, in place on `z` (a fresh tensor of the caller's)."""
+    at0, at1 = (t == 0).nonzero().flatten(), (t == 1).nonzero().flatten()
+    if len(at0):
+        z[:, at0] = z0.unsqueeze(1).to(z.dtype)
+    if len(at1):
+        z[:, at1] = z1.unsqueeze(1).to(z.dtype)
+    return z
+
+
+def combine(u: torch.Tensor, v: torch.Tensor, cu: torch.Tensor, cv: torch.Tensor) -> torch.Tensor:
+    """cu[b, t] * u[b] + cv[b, t] * v[b] for (B, D) vectors and (B, T) weights -> (B, T, D).
+
+    One batched matrix product: a single pass over the (B, T, D) output instead of three."""
+    return torch.bmm(torch.stack([cu, cv], dim=2), torch.stack([u, v], dim=1))

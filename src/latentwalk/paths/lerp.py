@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import torch
 
-from latentwalk.paths.base import broadcast_t, compute_dtype, pin_endpoints, register_path
+from latentwalk.paths.base import combine, compute_dtype, pin_endpoints, register_path
 
 
 def lerp(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     dtype = compute_dtype(z0.dtype)
-    a, b, tt = z0.to(dtype), z1.to(dtype), t.to(dtype)
-    z = a.unsqueeze(1) + broadcast_t(tt, a) * (b - a).unsqueeze(1)  # (B, T, *L)
+    a, b, tt = z0.flatten(1).to(dtype), z1.flatten(1).to(dtype), t.to(dtype)  # (B, D)
+    w1 = tt.expand(a.shape[0], -1)  # (B, T)
+    z = combine(a, b, 1 - w1, w1).view(z0.shape[0], t.shape[0], *z0.shape[1:])  # (B, T, *L)
     return pin_endpoints(z.to(z0.dtype), z0, z1, t)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import torch
 
-from latentwalk.paths.base import compute_dtype, pin_endpoints, register_path
+from latentwalk.paths.base import combine, compute_dtype, pin_endpoints, register_path
 from latentwalk.paths.lerp import lerp
 
 EPS = 1e-12
@@ -50,10 +50,9 @@ def slerp(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         e = torch.where(antipodal[:, None], _orthogonal_unit(u0), e)
     omega = torch.atan2(s, c)  # (B,) in [0, pi]
     omega = torch.where(antipodal, torch.full_like(omega, torch.pi), omega)
-    ang = tt[None, :, None] * omega[:, None, None]  # (B, T, 1)
-    direction = torch.cos(ang) * u0[:, None] + torch.sin(ang) * e[:, None]  # (B, T, D)
-    norm = (1 - tt)[None, :, None] * na[:, None, None] + tt[None, :, None] * nb[:, None, None]
-    z = direction * norm
+    ang = tt[None, :] * omega[:, None]  # (B, T)
+    norm = (1 - tt)[None, :] * na[:, None] + tt[None, :] * nb[:, None]  # (B, T)
+    z = combine(u0, e, torch.cos(ang) * norm, torch.sin(ang) * norm)  # (B, T, D)
     zero = (na < EPS) | (nb < EPS)
     if bool(zero.any()):
         z = torch.where(zero[:, None, None], lerp(a, b, tt), z)
