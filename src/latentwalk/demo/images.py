@@ -13,7 +13,7 @@ from latentwalk.demo.base import DemoContext, register_section
 from latentwalk.metrics.typicality import chi_shell
 from latentwalk.models import load_model, prepare_builtins
 from latentwalk.paths import interpolate
-from latentwalk.render import plot_profile_panels, save_gif, save_grid
+from latentwalk.render import Report, plot_profile_panels, save_gif, save_grid
 from latentwalk.walk import MethodWalk, run_walk
 from latentwalk.walk.output import headline
 
@@ -43,6 +43,18 @@ each row measure exactly that: <em>evenness</em> (1 &minus; Gini of the frame-to
 even), <em>max/mean step</em> (a jump makes it large), <em>mid norm</em> (the code's norm at t = 0.5
 relative to the endpoints'), and on <code>lines</code>, where the true factor (the angle) is known,
 ACAI's <em>mean distance</em> to the nearest clean line (0 = every frame is a real line).</p>
+<p>Note that a crossfade is perfectly even <em>in pixel space</em> (evenness 1): smoothness alone
+cannot see a double exposure. That is why each frame's <em>distance to the nearest real item</em>
+of the training data, and on <code>lines</code> the distance to the nearest clean line, stand
+beside it.</p>
+"""
+
+LESSON = """
+<p><b>Lines</b> (top): the crossfade shows two half-bright lines at once. LERP's codes sink
+inside the prior's shell (the norm panel) and its middle frames are garbage; SLERP stays on
+the shell and decodes to real lines, far closer to a clean line than the double exposure.
+<b>Digits</b> (bottom): the latent walks pass through digit-like shapes where the crossfade
+overlays two digits. The same numbers for every model and pair are in the table below.</p>
 """
 
 
@@ -86,38 +98,69 @@ def _panels(walks: dict[str, MethodWalk], d: int, lines: bool) -> tuple[list[Any
     return panels, bands
 
 
+def _pair_table(walks: dict[str, MethodWalk], lines: bool) -> tuple[list[str], list[list[Any]], dict[int, Any]]:
+    header = ["method", "evenness ↑", "max/mean step ↓", "jumps ↓", "worst distance to a real item ↓", "mid norm"]
+    best: dict[int, Any] = {1: "max", 2: "min", 3: "min", 4: "min"}
+    if lines:
+        header += ["ACAI mean distance ↓", "ACAI smoothness ↓"]
+        best.update({6: "min", 7: "min"})
+    rows = []
+    for m, mw in walks.items():
+        s = {k: r.summary for k, r in mw.metrics.items()}
+        row = [m, s["smoothness"]["evenness"], s["smoothness"]["max_step_ratio"], s["smoothness"]["jumps"],
+               s["realism"]["max_nn_distance"], s["typicality"]["mid_norm_ratio"] if "typicality" in s else "–"]
+        if lines:
+            row += [s["acai"]["mean_distance"], s["acai"].get("smoothness", float("nan"))]
+        rows.append(row)
+    return header, rows, best
+
+
 def _walk_pair(ctx: DemoContext, model: Any, name: str, a: str, b: str, gt: Any, reference: Any, idx: int) -> dict[str, Any]:
+    """Walk one pair with every method, write its pictures, return its record and its HTML."""
     items = [resolve_item(a, tuple(model.data_shape)), resolve_item(b, tuple(model.data_shape))]
     res = run_walk(model, items, METHODS, STEPS, seed=ctx.seed, ground_truth=gt, reference=reference)
     stem = f"{name}-{idx}"
     rows = [(m, mw.frames.numpy()) for m, mw in res.walks.items()]
     save_grid(rows, ctx.out / f"{stem}.png", notes=[headline(mw) for mw in res.walks.values()])
-    video = np.concatenate([mw.frames.numpy() for mw in res.walks.values()], axis=-1)  # side by side
+    video = np.concatenate([mw.frames.numpy() for mw in res.walks.values()], axis=-1)  # methods side by side
     save_gif(video, ctx.out / f"{stem}.gif", fps=6, boomerang=True)
     panels, bands = _panels(res.walks, int(np.prod(model.latent_shape)), gt is not None)
     plot_profile_panels(panels, ctx.out / f"{stem}-profiles.png", bands=bands)
-    ctx.report.heading(f"{name}: {a} → {b}", level=3)
-    ctx.report.images([(f"{stem}.png", "rows: crossfade, lerp, slerp, matched"), (f"{stem}.gif", "the same walks, animated")])
-    ctx.report.image(f"{stem}-profiles.png", "where each walk changes fast, how far its codes stray from the prior's shell" if model.prior == "gaussian" else "where each walk changes fast", pixelated=False)
-    table = []
+    part = Report("")
+    part.heading(f"{name}: {a} → {b}", level=3)
+    part.images([(f"{stem}.png", "rows: crossfade, lerp, slerp, matched"),
+                 (f"{stem}.gif", "animated, left to right: crossfade, lerp, slerp, matched")])
+    part.image(f"{stem}-profiles.png", "per step: change, distance to the nearest real item"
+               + (", code norm against the prior's shell" if model.prior == "gaussian" else "")
+               + (", distance to the nearest clean line" if gt is not None else ""), pixelated=False)
+    header, table, best = _pair_table(res.walks, gt is not None)
+    part.table(header, table, highlight_best=best)
     for m, mw in res.walks.items():
         s = {k: r.summary for k, r in mw.metrics.items()}
-        row = [m, s["smoothness"]["evenness"], s["smoothness"]["max_step_ratio"], s["smoothness"]["jumps"],
-               s["realism"]["max_nn_distance"]]
-        row.append(s["typicality"]["mid_norm_ratio"] if "typicality" in s else "–")
-        if gt is not None:
-            row += [s["acai"]["mean_distance"], s["acai"].get("smoothness", float("nan"))]
-        table.append(row)
         ctx.summary.append([name, f"{a}→{b}", m, f"{s['smoothness']['evenness']:.2f}",
                             f"{s['smoothness']['max_step_ratio']:.2f}", f"{s['realism']['max_nn_distance']:.3f}",
                             f"{s['acai']['mean_distance']:.3f}" if gt is not None else "–"])
-    header = ["method", "evenness ↑", "max/mean step ↓", "jumps ↓", "worst distance to a real item ↓", "mid norm"]
-    best = {1: "max", 2: "min", 3: "min", 4: "min"}
-    if gt is not None:
-        header += ["ACAI mean distance ↓", "ACAI smoothness ↓"]
-        best.update({6: "min", 7: "min"})
-    ctx.report.table(header, table, highlight_best=best)
-    return {"pair": [a, b], "metrics": {m: {k: r.summary for k, r in mw.metrics.items()} for m, mw in res.walks.items()}}
+    metrics = {m: {k: r.summary for k, r in mw.metrics.items()} for m, mw in res.walks.items()}
+    return {"pair": [a, b], "metrics": metrics, "html": part.body_html(), "stem": stem}
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else float("nan")
+
+
+def _overview(records: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """Model x method, averaged over the pairs: the table a reader can take away."""
+    header = ["model", "method", "evenness ↑", "worst distance to a real item ↓", "mid norm", "ACAI mean distance ↓"]
+    rows = []
+    for name, rec in records.items():
+        for m in METHODS:
+            ms = [p["metrics"][m] for p in rec["pairs"]]
+            mid = [x["typicality"]["mid_norm_ratio"] for x in ms if "typicality" in x]
+            acai = [x["acai"]["mean_distance"] for x in ms if "acai" in x]
+            rows.append([name, m, _mean([x["smoothness"]["evenness"] for x in ms]),
+                         _mean([x["realism"]["max_nn_distance"] for x in ms]),
+                         _mean(mid) if mid else "–", _mean(acai) if acai else "–"])
+    return header, rows
 
 
 @register_section("images", order=10)
@@ -130,15 +173,33 @@ def images_section(ctx: DemoContext) -> None:
         f"endpoint norm {nd['endpoint_norm']:.2f}): the midpoint norm is {nd['lerp_mid_norm']:.2f} for LERP, "
         f"{nd['slerp_mid_norm']:.2f} for SLERP and {nd['matched_mid_norm']:.2f} for matched.</p>"
     )
-    records: dict[str, Any] = {"norm_demo": nd, "walks": {}}
+    walks: dict[str, Any] = {}
     prepare_builtins([n for names in MODELS.values() for n in names], ctx.progress)
     for dataset, models in MODELS.items():
         ds = get_dataset(dataset)
         gt, reference = ds.ground_truth(), ds.load().x
         for name in models:
             model, meta = load_model(name, progress=ctx.progress)
-            records["walks"][name] = {"weights_sha256": meta["weights_sha256"], "pairs": []}
-            ctx.report.heading(f"{name} ({'VAE, prior N(0, I)' if model.prior == 'gaussian' else 'plain autoencoder'})")
-            for i, (a, b) in enumerate(PAIRS[dataset]):
-                records["walks"][name]["pairs"].append(_walk_pair(ctx, model, name, a, b, gt, reference, i))
-    ctx.manifest["images"] = records
+            kind = "VAE, prior N(0, I)" if model.prior == "gaussian" else "plain autoencoder"
+            pairs = [_walk_pair(ctx, model, name, a, b, gt, reference, i) for i, (a, b) in enumerate(PAIRS[dataset])]
+            walks[name] = {"weights_sha256": meta["weights_sha256"], "kind": kind, "pairs": pairs}
+    _write(ctx, walks)
+    ctx.manifest["images"] = {"norm_demo": nd, "walks": {
+        n: {"weights_sha256": w["weights_sha256"], "pairs": [{"pair": p["pair"], "metrics": p["metrics"]} for p in w["pairs"]]}
+        for n, w in walks.items()}}
+
+
+def _write(ctx: DemoContext, walks: dict[str, Any]) -> None:
+    r = ctx.report
+    r.heading("The lesson in two pictures", level=3)
+    r.paragraph(LESSON)
+    for name in ("lines-vae", "digits-vae"):
+        first = walks[name]["pairs"][0]
+        r.images([(f"{first['stem']}.png", f"{name}: {' → '.join(first['pair'])}"),
+                  (f"{first['stem']}-profiles.png", "per-step profiles")])
+    header, rows = _overview(walks)
+    r.heading("All models, averaged over their pairs", level=3)
+    r.table(header, rows, caption="mean over the pairs below; lower distance = closer to real data")
+    for name, w in walks.items():
+        inner = "".join(p["html"] for p in w["pairs"])
+        r.details(f"{name} ({w['kind']}): {len(w['pairs'])} pairs, every frame and number", inner)

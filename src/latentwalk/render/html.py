@@ -208,6 +208,10 @@ class Report:
         """A collapsible section; summary is escaped, inner_html is trusted."""
         return self._add(f"<details><summary>{escape(summary)}</summary>{inner_html}</details>")
 
+    def body_html(self) -> str:
+        """The blocks added so far, without the page around them (to nest in another report)."""
+        return "\n".join(self._blocks)
+
     def to_html(self) -> str:
         subtitle = f'<p class="subtitle">{escape(self.subtitle)}</p>' if self.subtitle else ""
         body = "\n".join(self._blocks)
