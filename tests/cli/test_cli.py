@@ -122,3 +122,22 @@ def test_list_names_every_registry() -> None:
     assert code == 0
     for word in ("slerp", "matched", "crossfade", "digits-vae", "lines", "ssim", "ease-in-out"):
         assert word in out
+
+
+def test_ppl_command(tiny_checkpoint: Path) -> None:
+    code, out, err = run("ppl", "--model", str(tiny_checkpoint), "--samples", "300", "--json", "-q")
+    assert code == 0, err
+    res = json.loads(out)
+    assert res["n_samples"] == 300 and res["n_kept"] < 300 and res["mean"] > 0  # StyleGAN trimming drops some
+    code, out2, _ = run("ppl", "--model", str(tiny_checkpoint), "--samples", "300", "--json", "-q")
+    assert json.loads(out2)["mean"] == res["mean"]  # same seed, same number
+    code, _, err = run("ppl", "--model", str(tiny_checkpoint), "--samples", "0")
+    assert code == 2 and "n_samples" in err
+
+
+def test_ppl_needs_a_gaussian_prior(tmp_path: Path, tiny_ae) -> None:  # type: ignore[no-untyped-def]
+    from latentwalk.models import save_checkpoint
+
+    ck = save_checkpoint(tiny_ae, tmp_path / "ae")
+    code, _, err = run("ppl", "--model", str(ck), "--samples", "8")
+    assert code == 2 and "prior" in err
