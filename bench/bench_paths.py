@@ -73,9 +73,9 @@ def bench_walk() -> None:
     items = [Item(torch.rand(1, 16, 16, generator=g), "a"), Item(torch.rand(1, 16, 16, generator=g), "b")]
     for steps in (16, 256):
         z = torch.randn(steps, 16, generator=g)
-        bare = best_of(lambda: decode_batched(model, z))
-        walk = best_of(lambda: run_walk(model, items, ["slerp"], steps, metrics=[]))
-        full = best_of(lambda: run_walk(model, items, ["slerp"], steps), repeat=3)
+        bare = best_of(lambda z=z: decode_batched(model, z))
+        walk = best_of(lambda s=steps: run_walk(model, items, ["slerp"], s, metrics=[]))
+        full = best_of(lambda s=steps: run_walk(model, items, ["slerp"], s), repeat=3)
         print(f"[3] T={steps}: bare decode {bare * 1e3:.1f} ms; walk without metrics {walk * 1e3:.1f} ms "
               f"({walk / bare:.2f}x); walk with every metric {full * 1e3:.1f} ms ({full / bare:.1f}x)")
 

@@ -9,7 +9,16 @@ import pytest
 import torch
 
 from latentwalk.errors import CheckpointError, InvalidParameterError, UnknownNameError
-from latentwalk.models import FAMILIES, LatentModel, TrainConfig, build, load_checkpoint, load_model, save_checkpoint, train
+from latentwalk.models import (
+    FAMILIES,
+    LatentModel,
+    TrainConfig,
+    build,
+    load_checkpoint,
+    load_model,
+    save_checkpoint,
+    train,
+)
 from latentwalk.models.autoencoders import ConvAEConfig
 
 

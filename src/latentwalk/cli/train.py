@@ -24,12 +24,12 @@ def train(dataset: str, family: str, latent_dim: int, width: int, arch: str, bet
           seed: int, out: str, quiet: bool) -> None:
     """Train a model on an embedded dataset; writes model.safetensors + config.json."""
     import time
+    from numbers import Integral, Real
 
     from latentwalk.config import Interval, check_params
     from latentwalk.data import get_dataset
     from latentwalk.models import FAMILIES, TrainConfig, build, save_checkpoint
     from latentwalk.models import train as fit
-    from numbers import Integral, Real
 
     check_params({"epochs": [Interval(Integral, 1, 10_000)], "lr": [Interval(Real, 0, 1, "neither")],
                   "seed": [Interval(Integral, 0, 2**63 - 1)]}, {"epochs": epochs, "lr": lr, "seed": seed}, "train")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -77,7 +78,7 @@ def _curves(walks: dict[str, MethodWalk], metric: str, key: str, steps_axis: boo
             continue
         y = r.profile[key]
         ts = mw.ts.tolist()
-        x = [(a + b) / 2 for a, b in zip(ts[:-1], ts[1:])] if steps_axis else ts[: len(y)]
+        x = [(a + b) / 2 for a, b in itertools.pairwise(ts)] if steps_axis else ts[: len(y)]
         out[name] = (x, y)
     return out
 

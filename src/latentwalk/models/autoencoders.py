@@ -16,8 +16,8 @@ from torch import nn
 
 from latentwalk.errors import InvalidParameterError
 from latentwalk.models.base import DiagonalGaussian, PointMass
-from latentwalk.models.nets import make_nets
 from latentwalk.models.families import FAMILIES
+from latentwalk.models.nets import make_nets
 
 
 @dataclass(frozen=True)

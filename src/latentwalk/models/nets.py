@@ -7,6 +7,8 @@ in [0, 1]. Sized so that training on 2 CPU cores takes seconds.
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 from torch import nn
 
@@ -56,7 +58,7 @@ class Decoder(nn.Module):
 def mlp(sizes: list[int]) -> nn.Sequential:
     """Linear layers with SiLU between them (none after the last)."""
     layers: list[nn.Module] = []
-    for a, b in zip(sizes[:-1], sizes[1:]):
+    for a, b in itertools.pairwise(sizes):
         layers += [nn.Linear(a, b), nn.SiLU()]
     return nn.Sequential(*layers[:-1])
 
