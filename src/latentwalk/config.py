@@ -29,14 +29,11 @@ class Interval:
     def accepts(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, self.kind):
             return False
-        if isinstance(value, Real) and not math.isfinite(float(value)):
+        v = float(value)
+        if not math.isfinite(v):
             return False
-        lo_ok = self.low is None or (
-            value >= self.low if self.closed in ("both", "left") else value > self.low
-        )
-        hi_ok = self.high is None or (
-            value <= self.high if self.closed in ("both", "right") else value < self.high
-        )
+        lo_ok = self.low is None or (v >= self.low if self.closed in ("both", "left") else v > self.low)
+        hi_ok = self.high is None or (v <= self.high if self.closed in ("both", "right") else v < self.high)
         return bool(lo_ok and hi_ok)
 
     def describe(self) -> str:

@@ -94,7 +94,7 @@ def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
         raise CheckpointError(f"Checkpoint '{p}' does not exist; give a folder made by `latentwalk train`.")
     folder = p.parent if p.is_file() else p
     meta = _read_meta(folder)
-    cls = FAMILIES.get(str(meta.get("family")))
+    cls: Any = FAMILIES.get(str(meta.get("family")))
     if meta.get("family_version") != cls.version:
         raise CheckpointError(
             f"Checkpoint family '{meta.get('family')}' version {meta.get('family_version')} is not "
