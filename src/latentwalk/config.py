@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from numbers import Integral, Real
 from pathlib import Path
-from typing import Any
+from typing import Any, SupportsFloat, cast
 
 from latentwalk.errors import InvalidParameterError
 
@@ -29,7 +29,7 @@ class Interval:
     def accepts(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, self.kind):
             return False
-        v = float(value)
+        v = float(cast(SupportsFloat, value))  # an Integral or Real, checked above
         if not math.isfinite(v):
             return False
         lo_ok = self.low is None or (v >= self.low if self.closed in ("both", "left") else v > self.low)
