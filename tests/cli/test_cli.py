@@ -141,3 +141,18 @@ def test_ppl_needs_a_gaussian_prior(tmp_path: Path, tiny_ae) -> None:  # type: i
     ck = save_checkpoint(tiny_ae, tmp_path / "ae")
     code, _, err = run("ppl", "--model", str(ck), "--samples", "8")
     assert code == 2 and "prior" in err
+
+
+def test_rerun_recreates_a_walk_bit_for_bit(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    code, _, err = run(*walk_args(tiny_checkpoint, tmp_path / "w", "--method", "lerp", "--method", "slerp"))
+    assert code == 0, err
+    code, out, err = run("rerun", str(tmp_path / "w"))
+    assert code == 0, err
+    assert "re-created bit for bit" in out
+    manifest = json.loads((tmp_path / "w" / "manifest.json").read_text())
+    manifest["files"]["lerp/frames.npy"] = "0" * 64  # as if the folder had been edited
+    (tmp_path / "w" / "manifest.json").write_text(json.dumps(manifest))
+    code, out, _ = run("rerun", str(tmp_path / "w"))
+    assert code == 1 and "lerp/frames.npy" in out
+    code, _, err = run("rerun", str(tmp_path))
+    assert code == 2 and "no manifest.json" in err
