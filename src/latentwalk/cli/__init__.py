@@ -15,6 +15,10 @@ class LatentwalkGroup(click.Group):
     """Turns latentwalk's own errors into `error: <one line>` and exit code 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        # The words after `latentwalk`, as typed: manifests record them so that a folder can be
+        # re-created (`latentwalk rerun`), however the command was called (shell, CliRunner, API).
+        protected = ctx._protected_args if hasattr(ctx, "_protected_args") else ctx.protected_args  # click 8.2 renamed it
+        ctx.meta["latentwalk.argv"] = [*protected, *ctx.args]
         try:
             return super().invoke(ctx)
         except LatentwalkError as exc:

@@ -186,4 +186,9 @@ def write_walk(
 
 
 def command_line() -> list[str]:
-    return ["latentwalk", *sys.argv[1:]]
+    """The latentwalk command being run, as a list of words (falls back to sys.argv outside click)."""
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    argv = ctx.find_root().meta.get("latentwalk.argv") if ctx is not None else None
+    return ["latentwalk", *(argv if argv is not None else sys.argv[1:])]
