@@ -36,16 +36,19 @@ class SectionEntry:
     order: int
     fn: Section
     opt_in: str | None = None  # an option name that must be true for the section to run
+    models: tuple[str, ...] = ()  # built-in models it uses: trained up front, in parallel
 
 
 SECTIONS: dict[str, SectionEntry] = {}
 
 
-def register_section(name: str, order: int, opt_in: str | None = None) -> Callable[[Section], Section]:
+def register_section(
+    name: str, order: int, opt_in: str | None = None, models: tuple[str, ...] = ()
+) -> Callable[[Section], Section]:
     def deco(fn: Section) -> Section:
         if name in SECTIONS:
             raise ValueError(f"demo section '{name}' is registered twice")
-        SECTIONS[name] = SectionEntry(name, order, fn, opt_in)
+        SECTIONS[name] = SectionEntry(name, order, fn, opt_in, tuple(models))
         return fn
 
     return deco

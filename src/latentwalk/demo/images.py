@@ -12,7 +12,7 @@ import torch
 from latentwalk.data import get_dataset, resolve_item
 from latentwalk.demo.base import DemoContext, register_section
 from latentwalk.metrics.typicality import chi_shell
-from latentwalk.models import load_model, prepare_builtins
+from latentwalk.models import load_model
 from latentwalk.paths import interpolate
 from latentwalk.render import Report, plot_profile_panels, save_gif, save_grid
 from latentwalk.walk import MethodWalk, run_walk
@@ -164,7 +164,7 @@ def _overview(records: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     return header, rows
 
 
-@register_section("images", order=10)
+@register_section("images", order=10, models=tuple(n for names in MODELS.values() for n in names))
 def images_section(ctx: DemoContext) -> None:
     ctx.report.heading("Latent walks vs the double exposure")
     ctx.report.paragraph(INTRO)
@@ -175,7 +175,6 @@ def images_section(ctx: DemoContext) -> None:
         f"{nd['slerp_mid_norm']:.2f} for SLERP and {nd['matched_mid_norm']:.2f} for matched.</p>"
     )
     walks: dict[str, Any] = {}
-    prepare_builtins([n for names in MODELS.values() for n in names], ctx.progress)
     for dataset, models in MODELS.items():
         ds = get_dataset(dataset)
         gt, reference = ds.ground_truth(), ds.load().x
