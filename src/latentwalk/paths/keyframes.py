@@ -24,29 +24,57 @@ def route_positions(n_keys: int, steps: int, loop: bool) -> tuple[torch.Tensor, 
     return seg, p - seg
 
 
+def route_at(
+    codes: torch.Tensor,
+    s: torch.Tensor,
+    path: "PathCallable",
+    loop: bool = False,
+    route: "RouteCallable | None" = None,
+) -> torch.Tensor:
+    """codes (K, *L), positions s (T,) in keyframe units (key k at s = k) -> (T, *L) codes.
+
+    A method with a `route` (a spline) gets all keyframes and every s at once; any other method
+    is called per segment on (a, b, local t). Used by `keyframe_walk` and by even spacing, which
+    asks for the route at positions it has measured.
+    """
+    k = codes.shape[0]
+    dtype = torch.float64 if codes.dtype == torch.float64 else torch.float32
+    if route is not None:
+        return route(codes, s.to(dtype), loop)
+    segments = k if loop else k - 1
+    seg = s.floor().clamp(0, segments - 1).long()
+    local = (s - seg).to(dtype)
+    out = torch.empty(len(s), *codes.shape[1:], dtype=codes.dtype, device=codes.device)
+    for i in range(segments):
+        mask = seg == i
+        if bool(mask.any()):
+            out[mask] = path(codes[i][None], codes[(i + 1) % k][None], local[mask])[0]  # (T_i, *L)
+    return out
+
+
 def keyframe_walk(
     codes: torch.Tensor,
     steps: int,
     path: "PathCallable",
     schedule: str = "uniform",
     loop: bool = False,
+    route: "RouteCallable | None" = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """codes (K, *L) -> (T, *L) route and (T,) global position of each frame in [0, 1]."""
+    """codes (K, *L) -> (T, *L) route and (T,) global position of each frame in [0, 1].
+
+    The schedule warps the local position inside each segment (ease-in-out pauses on every
+    keyframe). `route`: see `route_at`.
+    """
     warp = SCHEDULES.get(schedule)
     k = codes.shape[0]
     seg, local = route_positions(k, steps, loop)
-    out = []
-    for s in range(int(seg.max()) + 1):
-        mask = seg == s
-        if not bool(mask.any()):
-            continue
-        a, b = codes[s], codes[(s + 1) % k]
-        t = warp(local[mask]).to(torch.float32 if codes.dtype != torch.float64 else torch.float64)
-        out.append(path(a[None], b[None], t)[0])  # (T_s, *L)
+    s = seg.to(torch.float64) + warp(local)  # (T,) in keyframe units
+    z = route_at(codes, s, path, loop, route)
     segments = k if loop else k - 1
-    return torch.cat(out, dim=0), (seg + local).to(torch.float32) / segments
+    return z, (seg + local).to(torch.float32) / segments
 
 
 from typing import Callable as _C  # noqa: E402
 
 PathCallable = _C[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+RouteCallable = _C[[torch.Tensor, torch.Tensor, bool], torch.Tensor]

@@ -9,6 +9,7 @@ and rendered exactly like the latent walks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from numbers import Integral
 from typing import Any, Literal
 
 import torch
@@ -18,7 +19,6 @@ from latentwalk.data import Item
 from latentwalk.errors import InvalidParameterError
 from latentwalk.metrics import MetricResult, WalkView, compute_metrics
 from latentwalk.paths import PATHS, SCHEDULES, keyframe_walk
-from numbers import Integral
 
 Posterior = Literal["mean", "sample"]
 DECODE_BATCH = 256
@@ -90,15 +90,39 @@ def _view(model: Any, mw: MethodWalk, inputs: torch.Tensor, recon: torch.Tensor,
         ground_truth=ground_truth,
         method=mw.method,
         reference=reference,
+        extra={"modality": getattr(model, "modality", "image")},
     )
 
 
-def walk_one(model: Any, method: str, inputs: torch.Tensor, codes: torch.Tensor, steps: int, schedule: str, loop: bool) -> MethodWalk:
+EVEN = "even"  # the t-schedule that spaces frames evenly in decoded change (walk/spacing.py)
+
+
+def _reports_metric(reports: list[Any]) -> dict[str, MetricResult]:
+    """What an optimising method measured of itself (the geodesic's convergence), one metric."""
+    if not reports:
+        return {}
+    rows = [r.summary() for r in reports]
+    summary = {k: float(sum(r[k] for r in rows) / len(rows)) for k in rows[0]}
+    summary["converged"] = float(min(r["converged"] for r in rows))
+    return {"convergence": MetricResult(summary)}
+
+
+def walk_one(model: Any, method: str, inputs: torch.Tensor, codes: torch.Tensor, steps: int, schedule: str, loop: bool,
+             distance: str = "l2") -> MethodWalk:
+    from latentwalk.walk.spacing import even_route, pair_path
+
     m = PATHS.get(method)
-    if m.needs_decoder:  # e.g. geodesic: optimises through the decoder, so gradients are on
-        z, ts = keyframe_walk(codes, steps, lambda a, b, t: m.fn(a, b, t, decoder=model.decode), schedule, loop)
-        return MethodWalk(method, ts, z.detach(), decode_batched(model, z.detach()))
-    return _walk_plain(model, m, inputs, codes, steps, schedule, loop)
+    reports: list[Any] = []
+    path = pair_path(model, m, reports)  # e.g. geodesic: optimises through the decoder, so gradients are on
+    if schedule == EVEN:
+        mw = even_route(model, m, path, inputs, codes, steps, loop, distance)
+    elif m.needs_decoder:
+        z, ts = keyframe_walk(codes, steps, path, schedule, loop, m.route)
+        mw = MethodWalk(method, ts, z.detach(), decode_batched(model, z.detach()))
+    else:
+        mw = _walk_plain(model, m, inputs, codes, steps, schedule, loop)
+    mw.metrics.update(_reports_metric(reports))
+    return mw
 
 
 @torch.no_grad()
@@ -107,7 +131,7 @@ def _walk_plain(model: Any, m: Any, inputs: torch.Tensor, codes: torch.Tensor, s
     if m.space == "data":
         frames, ts = keyframe_walk(inputs, steps, m.fn, schedule, loop)
         return MethodWalk(method, ts, None, frames.clamp(0, 1))
-    z, ts = keyframe_walk(codes, steps, m.fn, schedule, loop)
+    z, ts = keyframe_walk(codes, steps, m.fn, schedule, loop, m.route)
     return MethodWalk(method, ts, z, decode_batched(model, z))
 
 
@@ -133,7 +157,8 @@ def run_walk(
         raise InvalidParameterError("Give at least one path method (e.g. 'slerp').")
     for name in methods:
         PATHS.get(name)
-    SCHEDULES.get(schedule)
+    if schedule != EVEN:
+        SCHEDULES.get(schedule)
     x = torch.stack([it.x for it in items])  # (K, *X)
     _check_inputs(x, tuple(model.data_shape))
     generator = torch.Generator().manual_seed(seed)
@@ -141,9 +166,9 @@ def run_walk(
     recon = decode_batched(model, codes)
     walks: dict[str, MethodWalk] = {}
     for name in dict.fromkeys(methods):
-        mw = walk_one(model, name, x, codes, steps, schedule, loop)
+        mw = walk_one(model, name, x, codes, steps, schedule, loop, distance)
         with torch.no_grad():
-            mw.metrics = compute_metrics(_view(model, mw, x, recon, ground_truth, reference), metrics, distance)
+            mw.metrics = {**mw.metrics, **compute_metrics(_view(model, mw, x, recon, ground_truth, reference), metrics, distance)}
         walks[name] = mw
     params = {"steps": steps, "schedule": schedule, "loop": loop, "posterior": posterior, "seed": seed, "distance": distance}
     report = getattr(model, "last_inversion", None)  # what `invert` measured, if it ran

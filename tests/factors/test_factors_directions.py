@@ -1,0 +1,72 @@
+"""Directions from labelled codes: atvec, balanced atvec, classifier normal, PCA."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from latentwalk.errors import InvalidParameterError, UnknownNameError
+from latentwalk.factors import FactorInfo, find_direction, pca_directions, traverse
+
+BINARY = FactorInfo("a", "categorical", 1.0)
+
+
+def correlated_codes(n: int = 4000, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Codes where factor a lives on axis 0 and factor b on axis 1, and b mostly equals a."""
+    g = torch.Generator().manual_seed(seed)
+    a = (torch.rand(n, generator=g) < 0.5).double()
+    b = torch.where(torch.rand(n, generator=g) < 0.9, a, 1 - a)
+    z = torch.randn(n, 6, generator=g, dtype=torch.float64) * 0.3
+    z[:, 0] += 2 * a
+    z[:, 1] += 2 * b
+    return z, a, b
+
+
+def test_plain_atvec_leaks_a_correlated_factor_and_balanced_does_not() -> None:
+    z, a, b = correlated_codes()
+    plain = find_direction("atvec", z, "a", a, BINARY, positive=1.0)
+    balanced = find_direction("balanced", z, "a", a, BINARY, positive=1.0, others={"b": (b, FactorInfo("b", "categorical", 1.0))})
+    assert abs(float(plain.vector[1])) > 0.5  # b's axis leaks into a's vector
+    assert float(balanced.vector[0]) > 0.99 and abs(float(balanced.vector[1])) < 0.1
+
+
+def test_classifier_normal_finds_the_separating_axis() -> None:
+    z, a, _ = correlated_codes()
+    z[:, 1] = torch.randn(len(z), generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    d = find_direction("classifier", z, "a", a, BINARY, positive=1.0)
+    assert float(d.vector[0]) > 0.95 and d.vector.norm().item() == pytest.approx(1.0)
+
+
+def test_pca_in_sigma_units() -> None:
+    g = torch.Generator().manual_seed(0)
+    z = torch.randn(5000, 4, generator=g, dtype=torch.float64) * torch.tensor([3.0, 1.0, 0.5, 0.1], dtype=torch.float64)
+    dirs = pca_directions(z, 2)
+    assert abs(float(dirs[0].vector[0])) > 0.99 and dirs[0].sigma == pytest.approx(3.0, rel=0.05)
+    assert dirs[1].sigma == pytest.approx(1.0, rel=0.05)
+
+
+def test_traversal_moves_alpha_sigma_along_v() -> None:
+    z, a, _ = correlated_codes(200)
+    d = find_direction("atvec", z, "a", a, BINARY, positive=1.0)
+    path = traverse(z[:3], d, torch.tensor([-2.0, 0.0, 2.0], dtype=torch.float64))
+    assert path.shape == (3, 3, 6)
+    assert torch.allclose((path[:, 2] - path[:, 1]).norm(dim=1), torch.full((3,), 2 * d.sigma, dtype=torch.float64))
+
+
+def test_circular_target_splits_by_half_plane() -> None:
+    angles = torch.linspace(0, 2 * math.pi, 400, dtype=torch.float64)[:-1]
+    z = torch.stack([torch.cos(angles), torch.sin(angles)], 1)
+    d = find_direction("atvec", z, "angle", angles, FactorInfo("angle", "circular", math.pi))
+    assert float(d.vector[1]) > 0.99  # toward pi/2 by default
+
+
+def test_bad_input() -> None:
+    z, a, _ = correlated_codes(100)
+    with pytest.raises(InvalidParameterError, match="which class is positive"):
+        find_direction("atvec", z, "a", a, BINARY)
+    with pytest.raises(InvalidParameterError, match="at least 2"):
+        find_direction("atvec", z, "a", a, BINARY, positive=7.0)
+    with pytest.raises(UnknownNameError, match="Did you mean 'atvec'"):
+        find_direction("atvek", z, "a", a, BINARY, positive=1.0)
