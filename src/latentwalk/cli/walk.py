@@ -20,7 +20,7 @@ from latentwalk.walk.output import check_destination, command_line, headline
 @click.option("--via", multiple=True, help="Keyframes to pass through on the way (repeatable).")
 @click.option("--method", "methods", multiple=True, default=["slerp"], show_default=True, help="Path method (repeatable: compares them).")
 @click.option("--steps", type=int, default=16, show_default=True, help=f"Frames in the walk, 2 to {MAX_STEPS}.")
-@click.option("--schedule", default="uniform", show_default=True, help="t-schedule: uniform or ease-in-out.")
+@click.option("--schedule", default="uniform", show_default=True, help="t-schedule: uniform, ease-in-out, or even (frames evenly spaced in decoded change).")
 @click.option("--loop", is_flag=True, help="Return to the start (a seamless loop for videos).")
 @click.option("--posterior", type=click.Choice(["mean", "sample"]), default="mean", show_default=True, help="Encode to the posterior mean or a sample of it.")
 @click.option("--distance", default="l2", show_default=True, help="Frame distance for the metrics: l2 or ssim.")

@@ -226,13 +226,14 @@ def ppl(walk: WalkView, distance: str = "l2", epsilon: float = EPSILON) -> Metri
 
     The path is `PATHS[walk.method]` between the walk's first and last codes, so a walk through
     keyframes is measured as the direct path between its ends. Profile `ppl` has one value per
-    step with t < 1 and `t` says which.
+    step with t < 1 and `t` says which. Not computed for methods that optimise through the
+    decoder (geodesic): re-running the optimisation at t + eps would measure a different curve.
     """
     if walk.codes is None or walk.decode is None or walk.method not in PATHS:
         return None
     method = PATHS.get(walk.method)
     ts = walk.ts.detach().to(torch.float64).cpu()
-    if method.space != "latent" or not bool((ts < 1).any()):
+    if method.space != "latent" or method.needs_decoder or not bool((ts < 1).any()):
         return None
     t = ts[ts < 1]  # (K,)
     z0, z1 = walk.codes[:1], walk.codes[-1:]  # (1, *L) each
