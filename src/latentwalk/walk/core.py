@@ -108,15 +108,15 @@ def _reports_metric(reports: list[Any]) -> dict[str, MetricResult]:
 
 
 def walk_one(model: Any, method: str, inputs: torch.Tensor, codes: torch.Tensor, steps: int, schedule: str, loop: bool,
-             distance: str = "l2") -> MethodWalk:
+             distance: str = "l2", options: dict[str, Any] | None = None) -> MethodWalk:
     from latentwalk.walk.spacing import even_route, pair_path
 
     m = PATHS.get(method)
     reports: list[Any] = []
-    path = pair_path(model, m, reports)  # e.g. geodesic: optimises through the decoder, so gradients are on
+    path = pair_path(model, m, reports, options)  # e.g. geodesic: optimises through the decoder, so gradients are on
     if schedule == EVEN:
         mw = even_route(model, m, path, inputs, codes, steps, loop, distance)
-    elif m.needs_decoder:
+    elif m.needs_decoder or options:
         z, ts = keyframe_walk(codes, steps, path, schedule, loop, m.route)
         mw = MethodWalk(method, ts, z.detach(), decode_batched(model, z.detach()))
     else:
@@ -148,8 +148,11 @@ def run_walk(
     ground_truth: Any = None,
     metrics: list[str] | None = None,
     reference: torch.Tensor | None = None,
+    method_options: dict[str, dict[str, Any]] | None = None,
 ) -> WalkResult:
-    """Walk through `items` (A, B or A, C, ..., B) with every method; measure each walk."""
+    """Walk through `items` (A, B or A, C, ..., B) with every method; measure each walk.
+
+    `method_options` passes keywords to a method, e.g. {"geodesic": {"max_iter": 80}}."""
     check_params(_CONSTRAINTS, {"steps": steps, "posterior": posterior, "loop": loop, "seed": seed}, "walk")
     if len(items) < 2:
         raise InvalidParameterError(f"A walk needs at least 2 items but got {len(items)}.")
@@ -166,11 +169,12 @@ def run_walk(
     recon = decode_batched(model, codes)
     walks: dict[str, MethodWalk] = {}
     for name in dict.fromkeys(methods):
-        mw = walk_one(model, name, x, codes, steps, schedule, loop, distance)
+        mw = walk_one(model, name, x, codes, steps, schedule, loop, distance, (method_options or {}).get(name))
         with torch.no_grad():
             mw.metrics = {**mw.metrics, **compute_metrics(_view(model, mw, x, recon, ground_truth, reference), metrics, distance)}
         walks[name] = mw
-    params = {"steps": steps, "schedule": schedule, "loop": loop, "posterior": posterior, "seed": seed, "distance": distance}
+    params = {"steps": steps, "schedule": schedule, "loop": loop, "posterior": posterior, "seed": seed, "distance": distance,
+              "method_options": method_options or {}}
     report = getattr(model, "last_inversion", None)  # what `invert` measured, if it ran
     if not getattr(model, "has_encoder", True) and report is not None:
         params["inversion"] = report

@@ -107,10 +107,12 @@ def even_spacing(
     return cast(torch.Tensor, mw.codes), mw.frames, mw.ts  # a latent method always has codes
 
 
-def pair_path(model: Any, m: PathMethod, reports: list[Any] | None = None) -> PairPath:
-    """The method as (a, b, t) -> codes; methods that need the decoder get it (and `reports`)."""
+def pair_path(model: Any, m: PathMethod, reports: list[Any] | None = None, options: dict[str, Any] | None = None) -> PairPath:
+    """The method as (a, b, t) -> codes; methods that need the decoder get it (and `reports`),
+    and `options` (e.g. {"max_iter": 80} for geodesic) as keywords."""
+    opts = dict(options or {})
     if not m.needs_decoder:
-        return m.fn
+        return (lambda a, b, t: m.fn(a, b, t, **opts)) if opts else m.fn
     takes_reports = reports is not None and "reports" in inspect.signature(m.fn).parameters
     extra = {"reports": reports} if takes_reports else {}
-    return lambda a, b, t: m.fn(a, b, t, decoder=model.decode, **extra)
+    return lambda a, b, t: m.fn(a, b, t, decoder=model.decode, **extra, **opts)
