@@ -9,6 +9,7 @@ from latentwalk.cli.common import progress_option
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
+    rows = [[*map(str, r[: len(header)]), *["–"] * (len(header) - len(r))] for r in rows]  # sections may give fewer columns
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     return "\n".join([fmt.format(*header), fmt.format(*["-" * w for w in widths])] + [fmt.format(*r) for r in rows])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,9 @@ class Recipe:
     train: TrainConfig
     version: int = 1
     description: str = ""
+    # A family with its own loop (GAN: two players; diffusion: noise levels) names its trainer,
+    # called like `train(model, x, recipe.train, progress=..., desc=...) -> TrainReport`.
+    trainer: Callable[..., Any] | None = None
 
 
 BUILTINS: Registry[Recipe] = Registry("built-in model")
@@ -59,7 +63,8 @@ def train_recipe(name: str, out: Path, progress: bool = True) -> tuple[nn.Module
     split = get_dataset(recipe.dataset).load()
     model = build(recipe.family, recipe.config, recipe.train.seed)
     start = time.perf_counter()
-    report = train(model, split.x, recipe.train, progress=progress, desc=f"training {name}")
+    fit = recipe.trainer or train
+    report = fit(model, split.x, recipe.train, progress=progress, desc=f"training {name}")
     extra = {
         "builtin": name,
         "recipe_version": recipe.version,
@@ -112,3 +117,22 @@ def prepare_builtins(names: list[str], progress: bool = True, workers: int = 2) 
         for done in pool.map(_train_in_worker, todo):
             if progress:
                 print(f"latentwalk: trained {done}", file=sys.stderr)
+
+
+# Sound (issue 3): log-magnitude spectrograms of the synthesized `tones` set; see models/audio.py.
+from latentwalk.models.audio import AudioAEConfig
+
+# r3: 1-D convolutions over log frequency (a pitch change is a shift), 3-d code, beta = 4, 144 ms
+# columns: the 180 -> 500 Hz walk glides with one pitch (r2, an MLP with an 8-d code, made chords).
+_TONES = AudioAEConfig(latent_dim=3, hidden=128, pool=9, beta=4.0, arch="logconv", channels=16)
+_TONES_TRAIN = TrainConfig(epochs=30, lr=3e-3, batch_size=32)
+BUILTINS.add("tones-vae", Recipe("tones", "audio-vae", _TONES, _TONES_TRAIN, version=3, description="VAE on 1 s sound spectrograms"))
+BUILTINS.add("tones-ae", Recipe("tones", "audio-ae", _TONES, _TONES_TRAIN, version=3, description="AE on 1 s sound spectrograms"))
+
+# GAN, latent-diffusion autoencoder and DDIM noise latent (issue 4): own training loops.
+from latentwalk.models import ddim as _ddim, gan as _gan, ldm as _ldm  # noqa: E402
+
+BUILTINS.add("digits-gan", Recipe("digits", "gan", _gan.GANConfig(size=16, latent_dim=16, width=32), _gan.GANTrainConfig(steps=1500), trainer=_gan.fit_gan, description="DCGAN on 16x16 digits (inverted)"))
+BUILTINS.add("lines-gan", Recipe("lines", "gan", _gan.GANConfig(size=32, latent_dim=8, width=16, arch="mlp"), _gan.GANTrainConfig(steps=3000), trainer=_gan.fit_gan, description="MLP GAN on 32x32 lines (inverted)"))
+BUILTINS.add("digits-ldm-ae", Recipe("digits", "ldm-ae", _ldm.LDMConfig(), _ldm.LDMTrainConfig(epochs=10), trainer=_ldm.fit_ldm_ae, description="AutoencoderKL on digits, latent (4, 4, 4)"))
+BUILTINS.add("digits-ddim", Recipe("digits", "ddim", _ddim.DDIMConfig(width=16, patch=2, sample_steps=50), _ddim.DDIMTrainConfig(steps=1500), trainer=_ddim.fit_ddim, description="DDIM noise latent x_T on digits"))

@@ -2,5 +2,6 @@
 
 from latentwalk.walk.core import MethodWalk, WalkResult, decode_batched, encode_items, run_walk
 from latentwalk.walk.output import staged_output, write_walk
+from latentwalk.walk import audio_output as _audio_output  # noqa: F401
 
 __all__ = ["MethodWalk", "WalkResult", "decode_batched", "encode_items", "run_walk", "staged_output", "write_walk"]

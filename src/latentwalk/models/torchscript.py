@@ -1,0 +1,91 @@
+"""TorchScript models for the CLI: `latentwalk walk --model my-model/ ...`.
+
+Layout (either one):
+
+- a folder with `model.ts` (written by `torch.jit.save`) and `latentwalk.json`, or
+- one file `*.ts` / `*.torchscript` saved with `_extra_files={"latentwalk.json": ...}`.
+
+`latentwalk.json` says what the tensors are:
+
+    {"latent_shape": [16], "data_shape": [1, 16, 16], "prior": "gaussian", "modality": "image"}
+
+The scripted module exports `decode(z)` and, if it has an encoder, `encode(x)` (decorate them
+with `@torch.jit.export`, or script a module whose methods are called from `forward`). Without
+`encode`, real inputs are inverted by optimisation through `decode`.
+
+What loading can and cannot do: `torch.jit.load` does not unpickle arbitrary Python objects (the
+archive holds tensors and TorchScript code, read by a restricted loader), so opening the file
+cannot import modules or run Python. Calling the model runs its TorchScript program, which can
+only use TorchScript operators (all of torch's tensor ops, and any custom operator your process
+has loaded); treat a model from a stranger as you would any program: it decides what it computes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from latentwalk.errors import CheckpointError
+from latentwalk.models.wrap import WrappedModel, wrap
+
+SCRIPT_FILE, META_FILE = "model.ts", "latentwalk.json"
+SCRIPT_SUFFIXES = (".ts", ".torchscript")
+REQUIRED = ("latent_shape", "data_shape")
+
+
+def is_torchscript(path: str | Path) -> bool:
+    p = Path(path)
+    return (p.is_dir() and (p / SCRIPT_FILE).is_file()) or (p.is_file() and p.suffix.lower() in SCRIPT_SUFFIXES)
+
+
+def _parse_meta(text: str, where: str) -> dict[str, Any]:
+    try:
+        meta = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CheckpointError(f"{where} is not valid JSON ({exc}).") from None
+    if not isinstance(meta, dict) or any(k not in meta for k in REQUIRED):
+        raise CheckpointError(
+            f"{where} must give {', '.join(REQUIRED)}, e.g. "
+            '{"latent_shape": [16], "data_shape": [1, 16, 16], "prior": "gaussian"}.'
+        )
+    return meta
+
+
+def _read(path: Path) -> tuple[torch.jit.ScriptModule, dict[str, Any], Path]:
+    """(module, latentwalk.json contents, the script file)."""
+    script = path / SCRIPT_FILE if path.is_dir() else path
+    extra = {META_FILE: ""}
+    try:
+        module = torch.jit.load(str(script), map_location="cpu", _extra_files=extra)
+    except (RuntimeError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(f"'{script}' is not a TorchScript archive (make it with torch.jit.save): {first}") from None
+    side = path / META_FILE if path.is_dir() else path.with_name(META_FILE)
+    if path.is_dir() and side.is_file():
+        return module, _parse_meta(side.read_text(), f"'{side}'"), script
+    if extra[META_FILE]:
+        return module, _parse_meta(extra[META_FILE], f"The latentwalk.json inside '{script}'"), script
+    raise CheckpointError(
+        f"'{path}' does not say its shapes: put {META_FILE} beside {SCRIPT_FILE}, or save the file with "
+        f'torch.jit.save(m, path, _extra_files={{"{META_FILE}": json.dumps({{"latent_shape": ..., "data_shape": ...}})}}).'
+    )
+
+
+def load_torchscript(path: str | Path) -> tuple[WrappedModel, dict[str, Any]]:
+    """A TorchScript folder or file -> (model, metadata) through `latentwalk.wrap`."""
+    p = Path(path)
+    module, meta, script = _read(p)
+    if not hasattr(module, "decode"):
+        raise CheckpointError(f"'{script}' has no `decode` method; export it with @torch.jit.export.")
+    module.eval()
+    encode = module.encode if hasattr(module, "encode") else None
+    model = wrap(encode=encode, decode=module.decode, latent_shape=meta["latent_shape"], data_shape=meta["data_shape"],
+                 prior=meta.get("prior", "none"), modality=meta.get("modality", "image"))
+    model.add_module("scripted", module)  # so that .eval() / .to() reach it
+    info = {"family": "torchscript", "source": "torchscript", "path": str(script),
+            "weights_sha256": hashlib.sha256(script.read_bytes()).hexdigest(), "config": meta}
+    return model, info
