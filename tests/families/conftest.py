@@ -7,19 +7,10 @@ import torch
 
 from latentwalk.data import get_dataset
 from latentwalk.models import build
-from latentwalk.models.ddim import DDIMConfig, DDIMTrainConfig, fit_ddim
-from latentwalk.models.gan import GANConfig, GANTrainConfig, fit_gan
+from families_tiny import TINY_DDIM, TINY_GAN, tiny_ldm_config  # type: ignore[import-not-found]
 
-TINY_GAN = GANConfig(channels=1, size=16, latent_dim=8, width=8)
-TINY_DDIM = DDIMConfig(channels=1, size=16, width=8, sample_steps=100)
-
-
-def tiny_ldm_config():  # type: ignore[no-untyped-def]
-    from latentwalk.models.ldm import LDMConfig
-
-    return LDMConfig(in_channels=1, sample_size=16, block_out_channels=(8, 8), latent_channels=2,
-                     norm_num_groups=4, mid_block_add_attention=False)
-
+from latentwalk.models.ddim import DDIMTrainConfig, fit_ddim
+from latentwalk.models.gan import GANTrainConfig, fit_gan
 
 @pytest.fixture(scope="session")
 def digits() -> torch.Tensor:

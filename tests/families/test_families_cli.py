@@ -50,7 +50,7 @@ def test_walk_with_a_torchscript_folder(tmp_path: Path) -> None:
 
 def test_walk_with_a_diffusers_folder(tmp_path: Path) -> None:
     pytest.importorskip("diffusers")
-    from conftest import tiny_ldm_config  # type: ignore[import-not-found]
+    from families_tiny import tiny_ldm_config  # type: ignore[import-not-found]
 
     from latentwalk.models import build
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import torch
-from conftest import tiny_ldm_config  # type: ignore[import-not-found]
+from families_tiny import tiny_ldm_config  # type: ignore[import-not-found]
 
 import latentwalk
 from latentwalk.errors import InvalidParameterError, LatentwalkError, UnsupportedOperationError

@@ -33,7 +33,6 @@ from latentwalk.models.base import DiagonalGaussian, PointMass
 from latentwalk.models.families import FAMILIES
 from latentwalk.models.nets import mlp
 
-
 INIT_LOGIT = -1.7  # sigmoid(-1.7) = 0.15
 ARCHS = ("mlp", "logconv")
 LOG_F_MIN = 50.0  # Hz: lowest centre of the log-frequency axis (below the lowest f0 of the data, 60 Hz)

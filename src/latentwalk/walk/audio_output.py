@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from latentwalk.modalities import audio as A
 from latentwalk.walk.core import MethodWalk, WalkResult
