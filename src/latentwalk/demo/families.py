@@ -82,7 +82,7 @@ def _gan_samples_row(ctx: DemoContext) -> tuple[str, np.ndarray]:
         return "gan: 2 prior samples", model.decode(z).numpy()
 
 
-@register_section("families", order=30, opt_in="all_families")
+@register_section("families", order=30, opt_in="all_families", models=tuple(n for n, _ in FAMILIES))
 def families_section(ctx: DemoContext) -> None:
     ctx.report.heading("Five latent spaces, one pair of digits")
     ctx.report.paragraph(INTRO)

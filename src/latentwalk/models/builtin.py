@@ -91,9 +91,15 @@ def load_builtin(name: str, progress: bool = True) -> tuple[nn.Module, dict[str,
     return train_recipe(name, path, progress)
 
 
-def _train_in_worker(name: str) -> str:
-    train_recipe(name, builtin_path(name), progress=False)
-    return name
+def _train_in_worker(name: str) -> tuple[str, str | None]:
+    """(name, None) when trained; (name, message) when it cannot be (e.g. a missing extra)."""
+    from latentwalk.errors import LatentwalkError
+
+    try:
+        train_recipe(name, builtin_path(name), progress=False)
+    except LatentwalkError as exc:
+        return name, str(exc)
+    return name, None
 
 
 def prepare_builtins(names: list[str], progress: bool = True, workers: int = 2) -> None:
@@ -114,8 +120,10 @@ def prepare_builtins(names: list[str], progress: bool = True, workers: int = 2) 
         print(f"latentwalk: training {', '.join(todo)} (first run only, cached in {cache_dir()})", file=sys.stderr)
     todo.sort(key=lambda n: -BUILTINS.get(n).train.epochs)  # longest first
     with cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-        for done in pool.map(_train_in_worker, todo):
-            if progress:
+        for done, problem in pool.map(_train_in_worker, todo):
+            if problem is not None:  # the caller meets the same error when it loads the model
+                print(f"latentwalk: could not train {done}: {problem}", file=sys.stderr)
+            elif progress:
                 print(f"latentwalk: trained {done}", file=sys.stderr)
 
 
