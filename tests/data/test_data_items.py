@@ -98,3 +98,13 @@ def test_corrupt_image_file(tmp_path: Path) -> None:
         resolve_item(str(p), (1, 16, 16))
     with pytest.raises(DataError, match="is a folder"):
         resolve_item(str(tmp_path) + "/", (1, 16, 16))
+
+
+def test_digits_read_directly_equal_scikit_learns() -> None:
+    from sklearn.datasets import load_digits
+
+    from latentwalk.data.digits import _bundled
+
+    images, target = _bundled()
+    bunch = load_digits()
+    assert np.array_equal(images, bunch.images) and np.array_equal(target, bunch.target)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
+from pathlib import Path
+
+import numpy as np
 
 import torch
 import torch.nn.functional as F
@@ -13,14 +17,29 @@ from latentwalk.errors import DataError
 SIZE = 16
 
 
-@functools.lru_cache(maxsize=1)
-def _load() -> tuple[torch.Tensor, torch.Tensor]:
+def _bundled() -> tuple[np.ndarray, np.ndarray]:
+    """(1797, 8, 8) pixel counts 0..16 and (1797,) labels, from scikit-learn's bundled file.
+
+    Read directly (the same numbers `sklearn.datasets.load_digits` returns) because importing
+    scikit-learn takes seconds; falls back to `load_digits` if the file has moved."""
+    spec = importlib.util.find_spec("sklearn")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    path = Path(locations[0]) / "datasets" / "data" / "digits.csv.gz" if locations else None
+    if path is not None and path.exists():
+        table = np.loadtxt(path, delimiter=",")
+        return table[:, :-1].reshape(-1, 8, 8), table[:, -1]
     from sklearn.datasets import load_digits
 
     bunch = load_digits()
-    x = torch.tensor(bunch.images, dtype=torch.float32)[:, None] / 16.0  # (N, 1, 8, 8)
+    return bunch.images, bunch.target
+
+
+@functools.lru_cache(maxsize=1)
+def _load() -> tuple[torch.Tensor, torch.Tensor]:
+    images, target = _bundled()
+    x = torch.tensor(images, dtype=torch.float32)[:, None] / 16.0  # (N, 1, 8, 8)
     x = F.interpolate(x, size=(SIZE, SIZE), mode="bilinear", align_corners=False).clamp(0, 1)
-    return x, torch.tensor(bunch.target, dtype=torch.float32)
+    return x, torch.tensor(target, dtype=torch.float32)
 
 
 @DATASETS.register("digits")

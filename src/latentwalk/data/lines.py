@@ -8,6 +8,7 @@ shorter arc at an even speed, never two half-bright lines (the "double exposure"
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -59,6 +60,15 @@ class LinesGroundTruth:
         return {"angle": self.angles[idx]}, (1 - best).clamp_min(0).to(torch.float64)
 
 
+@functools.lru_cache(maxsize=1)
+def _training_set() -> tuple[torch.Tensor, torch.Tensor]:
+    """Evenly spread angles with a fixed jitter, so that every direction is seen in training."""
+    g = torch.Generator().manual_seed(0)
+    base = torch.arange(N_TRAIN, dtype=torch.float64) * (2 * math.pi / N_TRAIN)
+    angles = (base + torch.rand(N_TRAIN, generator=g, dtype=torch.float64) * (2 * math.pi / N_TRAIN)) % (2 * math.pi)
+    return render_lines(angles), angles.to(torch.float32)
+
+
 @DATASETS.register("lines")
 class Lines:
     name = "lines"
@@ -67,12 +77,8 @@ class Lines:
     factor_names = ("angle",)
 
     def load(self) -> Split:
-        # Evenly spread angles with a fixed jitter: every direction is seen in training.
-        g = torch.Generator().manual_seed(0)
-        base = torch.arange(N_TRAIN, dtype=torch.float64) * (2 * math.pi / N_TRAIN)
-        angles = (base + torch.rand(N_TRAIN, generator=g, dtype=torch.float64) * (2 * math.pi / N_TRAIN))
-        angles = angles % (2 * math.pi)
-        return Split(render_lines(angles), {"angle": angles.to(torch.float32)})
+        x, angles = _training_set()
+        return Split(x.clone(), {"angle": angles.clone()})
 
     def item(self, spec: str) -> Item:
         i = parse_index(spec, self.name, N_TRAIN)
@@ -84,4 +90,10 @@ class Lines:
         return Item(x, f"lines:angle={angle:.4f}", {"angle": angle})
 
     def ground_truth(self) -> LinesGroundTruth:
-        return LinesGroundTruth()
+        return _ground_truth()
+
+
+@functools.lru_cache(maxsize=1)
+def _ground_truth() -> LinesGroundTruth:
+    """One bank of 3,600 clean lines per process (read-only after construction)."""
+    return LinesGroundTruth()

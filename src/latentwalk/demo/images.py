@@ -21,7 +21,7 @@ from latentwalk.walk.output import headline
 METHODS = ["crossfade", "lerp", "slerp", "matched"]
 STEPS = 9
 PAIRS = {
-    "digits": [("digits:0", "digits:1"), ("digits:3", "digits:8"), ("digits:4", "digits:7")],
+    "digits": [("digits:0", "digits:1"), ("digits:3", "digits:8")],
     "lines": [("lines:angle=0.3", "lines:angle=2.5"), ("lines:angle=1.0", "lines:angle=4.0")],
 }
 MODELS = {"digits": ["digits-ae", "digits-vae"], "lines": ["lines-ae", "lines-vae"]}

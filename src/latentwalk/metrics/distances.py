@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from skimage.metrics import structural_similarity
 
 from latentwalk.errors import InvalidParameterError
 from latentwalk.metrics.base import FRAME_DISTANCES
@@ -67,6 +66,8 @@ def ssim_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     one `structural_similarity` call (channel_axis=0, full=True); the per-frame score is the mean
     of its channels' cropped SSIM maps, which is what scikit-image returns for one frame.
     """
+    from skimage.metrics import structural_similarity  # lazy: scipy.ndimage costs ~0.4 s to import
+
     _check_pair(a, b)
     n = a.shape[0]
     x, y = _as_channels(a), _as_channels(b)

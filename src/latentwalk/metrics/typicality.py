@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 
 import torch
-from scipy.stats import chi
 
 from latentwalk.metrics.base import MetricResult, WalkView, register_metric
 
@@ -22,6 +21,8 @@ TINY = 1e-12
 
 def chi_shell(d: int) -> tuple[float, float]:
     """Norms between the 0.5% and 99.5% quantiles of chi(d), the norm of a N(0, I_d) draw."""
+    from scipy.stats import chi  # lazy: scipy.stats costs ~0.7 s to import
+
     low, high = chi.ppf(SHELL_TAILS, d)
     return float(low), float(high)
 
