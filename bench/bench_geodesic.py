@@ -18,7 +18,6 @@ import time
 
 import torch
 
-from latentwalk.data import get_dataset
 from latentwalk.models import load_model
 from latentwalk.paths import interpolate
 from latentwalk.paths.geodesic import geodesic_path
@@ -62,7 +61,7 @@ def run_stochman(model, z0, z1, nodes: int, iters: int, grid: int, step: float):
 
     t0 = time.perf_counter()
     curve = CubicSpline(z0, z1, num_nodes=nodes)
-    opt = lambda params, lr=None: torch.optim.Adam(params, lr=step)  # noqa: E731  (stochman passes lr=0.1)
+    opt = lambda params, lr=None: torch.optim.Adam(params, lr=step)
     ok = geodesic_minimizing_energy(curve, Decoded(), opt, max_iter=iters, eval_grid=grid)
     elapsed = time.perf_counter() - t0
     with torch.no_grad():

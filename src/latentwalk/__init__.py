@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from latentwalk.paths import PATHS, SCHEDULES, interpolate, keyframe_walk, register_path
 from latentwalk.models.wrap import wrap  # bring your own model: docs/models.md
+from latentwalk.paths import PATHS, SCHEDULES, interpolate, keyframe_walk, register_path
 
 __all__ = ["PATHS", "SCHEDULES", "__version__", "interpolate", "keyframe_walk", "register_path", "wrap"]

@@ -36,7 +36,7 @@ def test_training_items_agree_with_their_labels() -> None:
 
 
 def test_cry_is_pitched_harmonic_and_room_noise_is_flat_and_quiet() -> None:
-    cry, cf = TONES.waveform("kind=cry")
+    cry, _ = TONES.waveform("kind=cry")
     noise, nf = TONES.waveform("kind=noise")
     c, n = A.describe(cry), A.describe(noise)
     assert 300 <= c.f0_hz <= 600 and c.pitches == 1 and c.voicing > 0.9

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 import torch
+from families_tiny import TINY_DDIM, TINY_GAN, tiny_ldm_config  # type: ignore[import-not-found]
 
 from latentwalk.data import get_dataset
 from latentwalk.models import build
-from families_tiny import TINY_DDIM, TINY_GAN, tiny_ldm_config  # type: ignore[import-not-found]
-
 from latentwalk.models.ddim import DDIMTrainConfig, fit_ddim
 from latentwalk.models.gan import GANTrainConfig, fit_gan
+
 
 @pytest.fixture(scope="session")
 def digits() -> torch.Tensor:

@@ -16,9 +16,9 @@ def samples(n: int = 3, m: int = 20000, d: int = 8) -> torch.Tensor:
 def test_matched_mix_keeps_standard_normal() -> None:
     z = samples()
     w = torch.tensor([0.2, 0.5, 0.3])
-    out = torch.stack([mix(z[i], w) for i in range(0, 4000)])  # (M, d)
+    out = torch.stack([mix(z[i], w) for i in range(4000)])  # (M, d)
     assert abs(float(out.mean())) < 0.03 and abs(float(out.var()) - 1) < 0.05
-    linear = torch.stack([mix(z[i], w, "linear") for i in range(0, 4000)])
+    linear = torch.stack([mix(z[i], w, "linear") for i in range(4000)])
     assert abs(float(linear.var()) - float(w.pow(2).sum())) < 0.03  # shrinks: why matching matters
 
 

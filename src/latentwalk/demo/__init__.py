@@ -21,9 +21,8 @@ SUBTITLE = "Why interpolating codes beats mixing pixels, and how to tell a good 
 
 def run_demo(out: str | Path, seed: int = 0, progress: bool = True, options: dict[str, Any] | None = None) -> DemoContext:
     """Run every section into a staged folder, then write index.html and manifest.json."""
-    from latentwalk.walk.output import command_line, file_hashes, staged_output, versions
-
     from latentwalk.models import prepare_builtins
+    from latentwalk.walk.output import command_line, file_hashes, staged_output, versions
 
     start = time.perf_counter()
     with staged_output(out) as tmp:

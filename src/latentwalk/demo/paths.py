@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import warnings
-
 from typing import Any
 
 from latentwalk.data import get_dataset, resolve_item
 from latentwalk.demo.base import DemoContext, register_section
 from latentwalk.models import load_model
-from latentwalk.render import plot_profile_panels, save_grid
 from latentwalk.paths.geodesic import GeodesicWarning
+from latentwalk.render import plot_profile_panels, save_grid
 from latentwalk.walk import MethodWalk, run_walk
 
 MODEL, PAIR, STEPS = "lines-vae", ("lines:angle=0.3", "lines:angle=2.5"), 11
@@ -36,7 +36,7 @@ def _curves(walks: dict[str, MethodWalk], metric: str, key: str, mid: bool) -> d
             continue
         ts = mw.ts.tolist()
         y = r.profile[key]
-        out[name] = ([(a + b) / 2 for a, b in zip(ts[:-1], ts[1:])] if mid else ts[: len(y)], y)
+        out[name] = ([(a + b) / 2 for a, b in itertools.pairwise(ts)] if mid else ts[: len(y)], y)
     return out
 
 

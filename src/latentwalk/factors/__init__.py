@@ -24,7 +24,14 @@ from latentwalk.factors.directions import (
     pca_directions,
     strata,
 )
-from latentwalk.factors.recover import RECOVERERS, FactorInfo, FactorRecoverer, change, item_factor, recoverer_for
+from latentwalk.factors.recover import (
+    RECOVERERS,
+    FactorInfo,
+    FactorRecoverer,
+    change,
+    item_factor,
+    recoverer_for,
+)
 from latentwalk.factors.scoring import (
     DirectionScore,
     alphas,

@@ -25,6 +25,7 @@ spectral flatness, f0 with a voicing confidence (YIN), and the number of simulta
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -300,7 +301,7 @@ def estimate_f0(wave: np.ndarray) -> tuple[float, float]:
     f0 is the median over frames whose confidence 1 - d'(tau) passes 1 - YIN_THRESHOLD; the
     confidence is the median over the clip's sounding frames. No voiced frame: f0 = 0.
     """
-    tau_min, tau_max = int(SAMPLE_RATE / F0_RANGE[1]), int(math.ceil(SAMPLE_RATE / F0_RANGE[0]))
+    tau_min, tau_max = int(SAMPLE_RATE / F0_RANGE[1]), math.ceil(SAMPLE_RATE / F0_RANGE[0])
     w = np.asarray(wave, dtype=np.float64)
     dn = _yin_frames(w, tau_max)
     starts = np.arange(len(dn)) * HOP
@@ -448,7 +449,7 @@ def _mix_weights(frames: torch.Tensor, tol: float = 1e-4) -> list[tuple[int, int
         vertices.append(b)
         a = b
     out: list[tuple[int, int, float]] = []
-    for a, b in zip(vertices[:-1], vertices[1:]):
+    for a, b in itertools.pairwise(vertices):
         d = f[b] - f[a]
         dd = float(d @ d)
         for i in range(a, b):

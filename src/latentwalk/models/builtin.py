@@ -138,7 +138,9 @@ BUILTINS.add("tones-vae", Recipe("tones", "audio-vae", _TONES, _TONES_TRAIN, ver
 BUILTINS.add("tones-ae", Recipe("tones", "audio-ae", _TONES, _TONES_TRAIN, version=3, description="AE on 1 s sound spectrograms"))
 
 # GAN, latent-diffusion autoencoder and DDIM noise latent (issue 4): own training loops.
-from latentwalk.models import ddim as _ddim, gan as _gan, ldm as _ldm  # noqa: E402
+from latentwalk.models import ddim as _ddim
+from latentwalk.models import gan as _gan
+from latentwalk.models import ldm as _ldm
 
 BUILTINS.add("digits-gan", Recipe("digits", "gan", _gan.GANConfig(size=16, latent_dim=16, width=32), _gan.GANTrainConfig(steps=1500), trainer=_gan.fit_gan, description="DCGAN on 16x16 digits (inverted)"))
 BUILTINS.add("lines-gan", Recipe("lines", "gan", _gan.GANConfig(size=32, latent_dim=8, width=16, arch="mlp"), _gan.GANTrainConfig(steps=3000), trainer=_gan.fit_gan, description="MLP GAN on 32x32 lines (inverted)"))

@@ -8,9 +8,14 @@ first), so a video or GIF made of it repeats without a stutter.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
 from latentwalk.paths.schedules import SCHEDULES
+
+PathCallable = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]  # (a, b, t) -> (1, T, *L)
+RouteCallable = Callable[[torch.Tensor, torch.Tensor, bool], torch.Tensor]  # (keys, s, loop) -> (T, *L)
 
 
 def route_positions(n_keys: int, steps: int, loop: bool) -> tuple[torch.Tensor, torch.Tensor]:
@@ -27,9 +32,9 @@ def route_positions(n_keys: int, steps: int, loop: bool) -> tuple[torch.Tensor, 
 def route_at(
     codes: torch.Tensor,
     s: torch.Tensor,
-    path: "PathCallable",
+    path: PathCallable,
     loop: bool = False,
-    route: "RouteCallable | None" = None,
+    route: RouteCallable | None = None,
 ) -> torch.Tensor:
     """codes (K, *L), positions s (T,) in keyframe units (key k at s = k) -> (T, *L) codes.
 
@@ -55,10 +60,10 @@ def route_at(
 def keyframe_walk(
     codes: torch.Tensor,
     steps: int,
-    path: "PathCallable",
+    path: PathCallable,
     schedule: str = "uniform",
     loop: bool = False,
-    route: "RouteCallable | None" = None,
+    route: RouteCallable | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """codes (K, *L) -> (T, *L) route and (T,) global position of each frame in [0, 1].
 
@@ -72,9 +77,3 @@ def keyframe_walk(
     z = route_at(codes, s, path, loop, route)
     segments = k if loop else k - 1
     return z, (seg + local).to(torch.float32) / segments
-
-
-from typing import Callable as _C  # noqa: E402
-
-PathCallable = _C[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
-RouteCallable = _C[[torch.Tensor, torch.Tensor, bool], torch.Tensor]
