@@ -29,7 +29,7 @@ from torch import nn
 
 from latentwalk.errors import InvalidParameterError
 from latentwalk.modalities.audio import N_BINS, N_FRAMES, SAMPLE_RATE
-from latentwalk.models.base import DiagonalGaussian, PointMass
+from latentwalk.models.autoencoders import GaussianObjective, PointObjective
 from latentwalk.models.families import FAMILIES
 from latentwalk.models.nets import mlp
 
@@ -202,7 +202,7 @@ class _AudioBase(nn.Module):
 
 
 @FAMILIES.register("audio-ae")
-class AudioAE(_AudioBase):
+class AudioAE(PointObjective, _AudioBase):
     family = "audio-ae"
     prior = "none"
 
@@ -210,31 +210,12 @@ class AudioAE(_AudioBase):
         super().__init__()
         self._build(config, config.latent_dim)
 
-    def encode(self, x: torch.Tensor) -> PointMass:
-        self._check(x, self.data_shape, "x")
-        return PointMass(self.encoder(x))
-
-    def training_loss(self, x: torch.Tensor, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
-        rec = self._recon_loss(x, self.encoder(x))
-        return {"loss": rec, "recon": rec}
-
 
 @FAMILIES.register("audio-vae")
-class AudioVAE(_AudioBase):
+class AudioVAE(GaussianObjective, _AudioBase):
     family = "audio-vae"
     prior = "gaussian"
 
     def __init__(self, config: AudioAEConfig) -> None:
         super().__init__()
         self._build(config, 2 * config.latent_dim)
-
-    def encode(self, x: torch.Tensor) -> DiagonalGaussian:
-        self._check(x, self.data_shape, "x")
-        mean, logvar = self.encoder(x).chunk(2, dim=1)
-        return DiagonalGaussian(mean, logvar.clamp(-12, 8))
-
-    def training_loss(self, x: torch.Tensor, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
-        q = self.encode(x)
-        rec = self._recon_loss(x, q.sample(generator))
-        kl = q.kl().mean()
-        return {"loss": rec + self.config.beta * kl, "recon": rec, "kl": kl}

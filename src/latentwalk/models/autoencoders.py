@@ -69,8 +69,39 @@ class _ConvBase(nn.Module):
         return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1).mean()
 
 
+class PointObjective:
+    """The plain autoencoder: encode to one code, train on reconstruction alone.
+
+    Mixed into a family that provides `encoder`, `data_shape`, `_check` and `_recon_loss`
+    (images here, sound in models/audio.py), so the objective is written once."""
+
+    def encode(self, x: torch.Tensor) -> PointMass:
+        self._check(x, self.data_shape, "x")  # type: ignore[attr-defined]
+        return PointMass(self.encoder(x))  # type: ignore[attr-defined]
+
+    def training_loss(self, x: torch.Tensor, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        rec = self._recon_loss(x, self.encoder(x))  # type: ignore[attr-defined]
+        return {"loss": rec, "recon": rec}
+
+
+class GaussianObjective:
+    """The VAE (Kingma & Welling 2014): q(z|x) = N(mean, diag(exp(logvar))), prior N(0, I),
+    loss = reconstruction of a reparameterised sample + beta * KL. The encoder emits 2 * latent_dim."""
+
+    def encode(self, x: torch.Tensor) -> DiagonalGaussian:
+        self._check(x, self.data_shape, "x")  # type: ignore[attr-defined]
+        mean, logvar = self.encoder(x).chunk(2, dim=1)  # type: ignore[attr-defined]
+        return DiagonalGaussian(mean, logvar.clamp(-12, 8))
+
+    def training_loss(self, x: torch.Tensor, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        q = self.encode(x)
+        rec = self._recon_loss(x, q.sample(generator))  # type: ignore[attr-defined]
+        kl = q.kl().mean()
+        return {"loss": rec + self.config.beta * kl, "recon": rec, "kl": kl}  # type: ignore[attr-defined]
+
+
 @FAMILIES.register("ae")
-class ConvAE(_ConvBase):
+class ConvAE(PointObjective, _ConvBase):
     family = "ae"
     prior = "none"
 
@@ -80,17 +111,9 @@ class ConvAE(_ConvBase):
         c = config
         self.encoder, self.decoder = make_nets(c.arch, c.channels, c.size, c.width, c.latent_dim, c.latent_dim, c.depth)
 
-    def encode(self, x: torch.Tensor) -> PointMass:
-        self._check(x, self.data_shape, "x")
-        return PointMass(self.encoder(x))
-
-    def training_loss(self, x: torch.Tensor, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
-        rec = self._recon_loss(x, self.encoder(x))
-        return {"loss": rec, "recon": rec}
-
 
 @FAMILIES.register("vae")
-class ConvVAE(_ConvBase):
+class ConvVAE(GaussianObjective, _ConvBase):
     family = "vae"
     prior = "gaussian"
 
@@ -99,14 +122,3 @@ class ConvVAE(_ConvBase):
         self.config = config
         c = config
         self.encoder, self.decoder = make_nets(c.arch, c.channels, c.size, c.width, 2 * c.latent_dim, c.latent_dim, c.depth)
-
-    def encode(self, x: torch.Tensor) -> DiagonalGaussian:
-        self._check(x, self.data_shape, "x")
-        mean, logvar = self.encoder(x).chunk(2, dim=1)
-        return DiagonalGaussian(mean, logvar.clamp(-12, 8))
-
-    def training_loss(self, x: torch.Tensor, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
-        q = self.encode(x)
-        rec = self._recon_loss(x, q.sample(generator))
-        kl = q.kl().mean()
-        return {"loss": rec + self.config.beta * kl, "recon": rec, "kl": kl}

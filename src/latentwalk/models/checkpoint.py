@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from torch import nn
 
 from latentwalk.errors import CheckpointError
+from latentwalk.files import staged_folder
 from latentwalk.models.families import FAMILIES, config_from_json, config_to_json
 
 FORMAT = "latentwalk-checkpoint"
@@ -39,9 +37,7 @@ def save_checkpoint(model: nn.Module, directory: str | Path, extra: dict[str, An
     from safetensors.torch import save_file
 
     out = Path(directory)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with staged_folder(out) as tmp:
         state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
         save_file(state, str(tmp / WEIGHTS))
         meta = {
@@ -54,12 +50,6 @@ def save_checkpoint(model: nn.Module, directory: str | Path, extra: dict[str, An
             **(extra or {}),
         }
         (tmp / CONFIG).write_text(json.dumps(meta, indent=2) + "\n")
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 

@@ -10,11 +10,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import platform
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from latentwalk.errors import OutputError
+from latentwalk.files import staged_folder
 from latentwalk.registry import Registry
 from latentwalk.walk.core import MethodWalk, WalkResult
 
@@ -43,18 +41,10 @@ def staged_output(out: str | Path) -> Iterator[Path]:
     out = Path(out).expanduser()
     check_destination(out)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    except OSError as exc:
+        with staged_folder(out) as tmp:
+            yield tmp
+    except OSError as exc:  # unwritable place, full disk: one line, and the stage is already gone
         raise OutputError(f"Cannot write to '{out}': {exc.strerror or exc}. Choose a writable --out.") from None
-    try:
-        yield tmp
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def versions() -> dict[str, str]:
