@@ -7,6 +7,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from hypothesis import settings
+
+# CI runs the same examples every time: a property that fails, fails reproducibly.
+settings.register_profile("latentwalk", derandomize=True, deadline=None)
+settings.load_profile("latentwalk")
 
 from latentwalk.models import build, save_checkpoint
 from latentwalk.models.autoencoders import ConvAEConfig

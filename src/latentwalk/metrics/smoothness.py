@@ -26,7 +26,8 @@ def gini(x: torch.Tensor) -> float:
     if n == 0 or total <= 0.0:
         return 0.0
     rank = torch.arange(1, n + 1, dtype=torch.float64)
-    return float(2.0 * (rank * v).sum() / (n * total) - (n + 1) / n)
+    g = float(2.0 * (rank * v).sum() / (n * total) - (n + 1) / n)
+    return min(max(g, 0.0), 1.0)  # equal values can round to -2e-16; G lies in [0, 1) by definition
 
 
 def evenness(steps: torch.Tensor) -> float:
