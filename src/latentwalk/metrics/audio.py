@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from latentwalk.metrics.base import MetricResult, WalkView, register_metric
-from latentwalk.metrics.smoothness import count_jumps, evenness, max_step_ratio
+from latentwalk.metrics.smoothness import step_summary
 from latentwalk.modalities import audio as A
 
 _CACHE_KEY = "audio_waveforms"
@@ -79,11 +79,4 @@ def spectral_smoothness(walk: WalkView) -> MetricResult | None:
     if not is_audio(walk):
         return None
     spec = A.to_spectrogram(waveforms(walk)).to(torch.float64)  # (T, 1, F, T_f)
-    steps = (spec[1:] - spec[:-1]).flatten(1).pow(2).mean(1).sqrt()  # (T-1,)
-    summary = {
-        "path_length": float(steps.sum()),
-        "evenness": evenness(steps),
-        "max_step_ratio": max_step_ratio(steps),
-        "jumps": float(count_jumps(steps)),
-    }
-    return MetricResult(summary, {"step": steps.tolist()})
+    return step_summary((spec[1:] - spec[:-1]).flatten(1).pow(2).mean(1).sqrt())  # (T-1,) spectral steps

@@ -59,10 +59,8 @@ def count_jumps(steps: torch.Tensor, factor: float = JUMP_FACTOR) -> int:
     return int((steps > threshold).sum())
 
 
-@register_metric("smoothness")
-def smoothness(walk: WalkView, distance: str = "l2") -> MetricResult:
-    """Adjacent-frame distances and how evenly they are spread along the walk."""
-    steps = step_distances(walk.frames, distance)  # (T-1,)
+def step_summary(steps: torch.Tensor) -> MetricResult:
+    """(T-1,) adjacent-frame distances, under any distance -> path length, evenness, jumps."""
     summary = {
         "path_length": float(steps.sum()),
         "max_step_ratio": max_step_ratio(steps),
@@ -70,3 +68,9 @@ def smoothness(walk: WalkView, distance: str = "l2") -> MetricResult:
         "jumps": float(count_jumps(steps)),
     }
     return MetricResult(summary, {"step": steps.tolist()})
+
+
+@register_metric("smoothness")
+def smoothness(walk: WalkView, distance: str = "l2") -> MetricResult:
+    """Adjacent-frame distances and how evenly they are spread along the walk."""
+    return step_summary(step_distances(walk.frames, distance))  # (T-1,) steps

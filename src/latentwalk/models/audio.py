@@ -30,6 +30,7 @@ from torch import nn
 from latentwalk.errors import InvalidParameterError
 from latentwalk.modalities.audio import N_BINS, N_FRAMES, SAMPLE_RATE
 from latentwalk.models.autoencoders import GaussianObjective, PointObjective
+from latentwalk.models.base import check_batch
 from latentwalk.models.families import FAMILIES
 from latentwalk.models.nets import mlp
 
@@ -177,11 +178,7 @@ class _AudioBase(nn.Module):
         return (self.config.latent_dim,)
 
     def _check(self, x: torch.Tensor, shape: tuple[int, ...], what: str) -> None:
-        if x.dim() != len(shape) + 1 or tuple(x.shape[1:]) != shape:
-            raise InvalidParameterError(
-                f"`{what}` must have shape (B, {', '.join(map(str, shape))}) but has {tuple(x.shape)}; "
-                "sound goes in as a spectrogram (see latentwalk.modalities.audio.to_spectrogram)."
-            )
+        check_batch(x, shape, what, " Sound goes in as a spectrogram (see latentwalk.modalities.audio.to_spectrogram).")
 
     def logits(self, z: torch.Tensor) -> torch.Tensor:
         c = self.config

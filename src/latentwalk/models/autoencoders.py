@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from latentwalk.errors import InvalidParameterError
-from latentwalk.models.base import DiagonalGaussian, PointMass
+from latentwalk.models.base import DiagonalGaussian, PointMass, check_batch
 from latentwalk.models.families import FAMILIES
 from latentwalk.models.nets import make_nets
 
@@ -45,11 +45,8 @@ class _ConvBase(nn.Module):
     prior: str
     modality = "image"
 
-    def _check(self, x: torch.Tensor, shape: tuple[int, ...], what: str) -> None:
-        if x.dim() != len(shape) + 1 or tuple(x.shape[1:]) != shape:
-            raise InvalidParameterError(
-                f"`{what}` must have shape (B, {', '.join(map(str, shape))}) but has {tuple(x.shape)}."
-            )
+    def _check(self, t: torch.Tensor, shape: tuple[int, ...], what: str) -> None:
+        check_batch(t, shape, what)
 
     @property
     def data_shape(self) -> tuple[int, ...]:

@@ -7,8 +7,18 @@ from typing import Literal, Protocol, runtime_checkable
 
 import torch
 
+from latentwalk.errors import InvalidParameterError
+
 Prior = Literal["gaussian", "uniform", "none"]
 Modality = Literal["image", "audio"]
+
+
+def check_batch(t: object, shape: tuple[int, ...], what: str, hint: str = "") -> None:
+    """Raise one teaching line unless `t` is a tensor of shape (B, *shape); `hint` is appended."""
+    if isinstance(t, torch.Tensor) and t.dim() == len(shape) + 1 and tuple(t.shape[1:]) == tuple(shape):
+        return
+    got = tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__
+    raise InvalidParameterError(f"`{what}` must have shape (B, {', '.join(map(str, shape))}) but has {got}.{hint}")
 
 
 class LatentDist(Protocol):

@@ -33,7 +33,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from latentwalk.errors import InvalidParameterError
-from latentwalk.models.base import PointMass
+from latentwalk.models.base import PointMass, check_batch
 from latentwalk.models.families import FAMILIES
 from latentwalk.models.training import TrainReport
 
@@ -137,10 +137,7 @@ class DDIM(nn.Module):
         return self.data_shape  # x_T is shaped like the image
 
     def _check(self, t: torch.Tensor, what: str) -> None:
-        if t.dim() != 4 or tuple(t.shape[1:]) != self.data_shape:
-            raise InvalidParameterError(
-                f"`{what}` must have shape (B, {', '.join(map(str, self.data_shape))}) but has {tuple(t.shape)}."
-            )
+        check_batch(t, self.data_shape, what)
 
     def timesteps(self, steps: int | None = None) -> list[int]:
         """Ascending DDIM steps tau_1 < ... < tau_S = T - 1, evenly spaced."""

@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from latentwalk.errors import InvalidParameterError, UnsupportedOperationError
+from latentwalk.models.base import check_batch
 from latentwalk.models.families import FAMILIES
 from latentwalk.models.training import TrainReport
 
@@ -209,10 +210,7 @@ class DCGAN(nn.Module):
         return (self.config.latent_dim,)
 
     def _check(self, t: torch.Tensor, shape: tuple[int, ...], what: str) -> None:
-        if t.dim() != len(shape) + 1 or tuple(t.shape[1:]) != shape:
-            raise InvalidParameterError(
-                f"`{what}` must have shape (B, {', '.join(map(str, shape))}) but has {tuple(t.shape)}."
-            )
+        check_batch(t, shape, what)
 
     def encode(self, x: torch.Tensor) -> Any:
         raise UnsupportedOperationError(

@@ -34,7 +34,7 @@ import torch
 from torch import nn
 
 from latentwalk.errors import CheckpointError, InvalidParameterError, require
-from latentwalk.models.base import DiagonalGaussian
+from latentwalk.models.base import DiagonalGaussian, check_batch
 from latentwalk.models.families import FAMILIES
 from latentwalk.models.training import TrainReport
 
@@ -135,10 +135,7 @@ class LatentDiffusionAE(nn.Module):
         return (self.config.latent_channels, side, side)
 
     def _check(self, t: torch.Tensor, shape: tuple[int, ...], what: str) -> None:
-        if t.dim() != len(shape) + 1 or tuple(t.shape[1:]) != shape:
-            raise InvalidParameterError(
-                f"`{what}` must have shape (B, {', '.join(map(str, shape))}) but has {tuple(t.shape)}."
-            )
+        check_batch(t, shape, what)
 
     def _scale(self) -> tuple[float, float]:
         return self.config.scaling_factor, self.config.shift_factor or 0.0

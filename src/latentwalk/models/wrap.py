@@ -25,7 +25,7 @@ from torch import nn
 
 from latentwalk.config import Options, check_params
 from latentwalk.errors import InvalidParameterError, UnsupportedOperationError
-from latentwalk.models.base import DiagonalGaussian, LatentDist, PointMass
+from latentwalk.models.base import DiagonalGaussian, LatentDist, PointMass, check_batch
 from latentwalk.models.gan import InversionConfig, invert_decoder
 
 TorchFn = Callable[[torch.Tensor], Any]
@@ -78,9 +78,7 @@ class WrappedModel(nn.Module):
         self.last_inversion: dict[str, Any] | None = None
 
     def _check(self, t: Any, shape: tuple[int, ...], what: str) -> None:
-        if not isinstance(t, torch.Tensor) or t.dim() != len(shape) + 1 or tuple(t.shape[1:]) != shape:
-            got = tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__
-            raise InvalidParameterError(f"`{what}` must have shape (B, {', '.join(map(str, shape))}) but has {got}.")
+        check_batch(t, shape, what)
 
     def encode(self, x: torch.Tensor) -> LatentDist:
         if self._encode_fn is None:
