@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import torch
 
-from latentwalk.config import MAX_STEPS
 from latentwalk.errors import InvalidParameterError
-from latentwalk.paths.base import PATHS, PathMethod, register_path
+from latentwalk.paths.base import PATHS, PathMethod, check_keywords, check_t, lookup, register_path
 from latentwalk.paths.keyframes import keyframe_walk
 from latentwalk.paths.schedules import SCHEDULES, schedule_ts
 from latentwalk.registry import import_submodules
@@ -28,10 +28,11 @@ __all__ = [
 
 def _check_codes(z0: Any, z1: Any) -> None:
     for name, z in (("z0", z0), ("z1", z1)):
-        if not isinstance(z, torch.Tensor):
-            raise InvalidParameterError(f"`{name}` must be a torch.Tensor, got {type(z).__name__}.")
-        if not (z.is_floating_point()):
-            raise InvalidParameterError(f"`{name}` must be a floating-point tensor, got {z.dtype}.")
+        if not isinstance(z, torch.Tensor) or not z.is_floating_point():
+            got = z.dtype if isinstance(z, torch.Tensor) else type(z).__name__
+            raise InvalidParameterError(
+                f"The '{name}' parameter of interpolate must be a floating-point torch.Tensor. Got {got} instead."
+            )
         if z.dim() == 0 or z.numel() == 0:
             raise InvalidParameterError(f"`{name}` must have at least one dimension and one value.")
         if not bool(torch.isfinite(z).all()):
@@ -47,21 +48,13 @@ def _check_codes(z0: Any, z1: Any) -> None:
         )
 
 
-def check_t(t: Any, extrapolate: bool = False) -> torch.Tensor:
-    if not isinstance(t, torch.Tensor):
-        t = torch.as_tensor(t, dtype=torch.float64)
-    if t.dim() != 1 or not (1 <= t.numel() <= MAX_STEPS):
-        raise InvalidParameterError(
-            f"`t` must be a 1-D tensor of 1 to {MAX_STEPS} values but has shape {tuple(t.shape)}."
-        )
-    if not bool(torch.isfinite(t).all()):
-        raise InvalidParameterError("`t` contains NaN or inf values.")
-    if not extrapolate and bool(((t < 0) | (t > 1)).any()):
-        raise InvalidParameterError(
-            f"`t` must lie in [0, 1] but ranges over [{float(t.min()):g}, {float(t.max()):g}]; "
-            "pass extrapolate=True to walk beyond the endpoints."
-        )
-    return t
+def _check_options(m: PathMethod, kwargs: dict[str, Any]) -> None:
+    """Keywords the method does not take -> InvalidParameterError (a method with **options checks its own)."""
+    params = list(inspect.signature(m.fn).parameters.values())[3:]  # after z0, z1, t
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return
+    named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    check_keywords(m.name, kwargs, [p.name for p in params if p.kind in named])
 
 
 def interpolate(
@@ -79,7 +72,12 @@ def interpolate(
     gives (T, D); for an unbatched code of several dimensions, add the batch axis yourself.
     Methods that need the decoder (e.g. geodesic) take it as `decoder=`.
     """
-    m = PATHS.get(method)
+    m = lookup(PATHS, method, "method", "interpolate")
+    if not isinstance(extrapolate, bool):
+        raise InvalidParameterError(
+            f"The 'extrapolate' parameter of interpolate must be an instance of bool. Got {extrapolate!r} instead."
+        )
+    _check_options(m, kwargs)
     _check_codes(z0, z1)
     tt = check_t(t, extrapolate).to(device=z0.device)
     tt = tt.to(torch.float64 if z0.dtype == torch.float64 else torch.float32)

@@ -11,18 +11,24 @@ neighbouring keyframes (a spline), also gives a `route` function
 (keyframe k at s = k; a loop wraps at s = K). `keyframe_walk` then calls `route` once for the
 whole walk instead of calling the pair method per segment. The pair method stays the contract
 for two codes.
+
+Never NaN holds at the ends of the float range too: the methods divide the codes by a power of
+two (`unit_scale`) before taking norms, and multiply back at the end (`unscale`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 import torch
 
+from latentwalk.config import MAX_STEPS
+from latentwalk.errors import InvalidParameterError
 from latentwalk.registry import Registry
 
+Item = TypeVar("Item")
 PathFn = Callable[..., torch.Tensor]
 RouteFn = Callable[[torch.Tensor, torch.Tensor, bool], torch.Tensor]
 
@@ -81,3 +87,106 @@ def combine(u: torch.Tensor, v: torch.Tensor, cu: torch.Tensor, cv: torch.Tensor
 
     One batched matrix product: a single pass over the (B, T, D) output instead of three."""
     return torch.bmm(torch.stack([cu, cv], dim=2), torch.stack([u, v], dim=1))
+
+
+# --- overflow: the maths runs on codes of size ~1 --------------------------------------------
+# The norm of a finite float32 code near 1e38 overflows to inf (and of a subnormal one underflows
+# to 0), which turned slerp and spline into NaN. Dividing every code of a pair by one power of two
+# is exact, keeps every ratio the maths depends on, and brings the largest entry into [1, 2);
+# `unscale` multiplies the size back (exact again) at the end.
+
+SATURATE = 64  # ulps: a result this close above the largest float is rounding, not overflow
+
+
+def unit_scale(*codes: torch.Tensor) -> torch.Tensor:
+    """Codes (B, ...) -> (B,) powers of two s with max|code| / s in [1, 2); 1 where all are zero."""
+    m = torch.stack([c.flatten(1).abs().amax(1) for c in codes]).amax(0)  # (B,)
+    mantissa, _ = torch.frexp(m)  # m = mantissa * 2^e, mantissa in [0.5, 1)
+    return torch.where(m > 0, m / (2 * mantissa), torch.ones_like(m))  # 2^(e - 1), exactly
+
+
+def unscale(y: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+    """y (B, ...) in units of s (B,) -> y * s.
+
+    A value that lands within a few ulps above the largest float (the true answer is the largest
+    float; rounding pushed it over) is saturated to it instead of becoming inf."""
+    s = s.reshape(-1, *([1] * (y.dim() - 1)))
+    z = y * s
+    over = torch.isinf(z)
+    if bool(over.any()):
+        info = torch.finfo(z.dtype)
+        limit = (info.max / s) * (1 + SATURATE * info.eps)  # exact division: s is a power of two
+        z = torch.where(over & (y.abs() <= limit), torch.sign(y) * info.max, z)
+    return z
+
+
+# --- names and keywords at the public entry points -------------------------------------------
+
+
+def lookup(registry: Registry[Item], name: Any, param: str, caller: str) -> Item:
+    """registry.get for a user's value: a non-string is an InvalidParameterError, not a TypeError."""
+    if not isinstance(name, str):
+        raise InvalidParameterError(
+            f"The '{param}' parameter of {caller} must be a str among {', '.join(registry.names())}. "
+            f"Got {name!r} instead."
+        )
+    return registry.get(name)
+
+
+def check_keywords(method: str, given: dict[str, Any], valid: list[str]) -> None:
+    """Unknown keyword arguments for a path method -> an error naming them and the valid ones."""
+    unknown = sorted(set(given) - set(valid))
+    if unknown:
+        names = ", ".join(repr(k) for k in unknown)
+        allowed = ", ".join(valid) if valid else "none"
+        raise InvalidParameterError(
+            f"The path method '{method}' got unexpected keyword argument(s) {names}; "
+            f"its valid keywords: {allowed}."
+        )
+
+
+# --- t ----------------------------------------------------------------------------------------
+
+T_KIND = f"a 1-D sequence or tensor of 1 to {MAX_STEPS} real numbers"
+
+
+def _bad_t(t: Any, caller: str) -> InvalidParameterError:
+    shown = repr(t) if len(repr(t)) <= 60 else repr(t)[:57] + "..."
+    return InvalidParameterError(f"The 't' parameter of {caller} must be {T_KIND}. Got {shown} instead.")
+
+
+def _as_t(t: Any, caller: str) -> torch.Tensor:
+    """A user's t -> a real tensor; strings, None, booleans and complex numbers are refused."""
+    if isinstance(t, torch.Tensor):
+        tt = t
+    elif t is None or isinstance(t, (str, bytes, bool, complex, dict, set)):
+        raise _bad_t(t, caller)
+    else:
+        if isinstance(t, (list, tuple)) and any(isinstance(v, (bool, str, bytes)) for v in t):
+            raise _bad_t(t, caller)  # torch would read True as 1.0 and fail on a string with a TypeError
+        try:
+            tt = torch.as_tensor(t)
+        except (TypeError, ValueError, RuntimeError, OverflowError):
+            raise _bad_t(t, caller) from None
+    if tt.dtype == torch.bool or tt.is_complex():
+        raise _bad_t(t, caller)
+    return tt if tt.is_floating_point() else tt.to(torch.float64)
+
+
+def check_t(t: Any, extrapolate: bool = False, caller: str = "interpolate") -> torch.Tensor:
+    """A user's t -> a 1-D real tensor of 1 to MAX_STEPS finite values (in [0, 1] unless extrapolating)."""
+    t = _as_t(t, caller)
+    if t.dim() != 1 or not (1 <= t.numel() <= MAX_STEPS):
+        raise InvalidParameterError(
+            f"The 't' parameter of {caller} must be {T_KIND}. Got shape {tuple(t.shape)} instead."
+        )
+    if not bool(torch.isfinite(t).all()):
+        raise InvalidParameterError(
+            f"The 't' parameter of {caller} contains NaN or inf values; t must be finite."
+        )
+    if not extrapolate and bool(((t < 0) | (t > 1)).any()):
+        raise InvalidParameterError(
+            f"The 't' parameter of {caller} must lie in [0, 1] but ranges over "
+            f"[{float(t.min()):g}, {float(t.max()):g}]; pass extrapolate=True to walk beyond the endpoints."
+        )
+    return t

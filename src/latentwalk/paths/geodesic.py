@@ -29,26 +29,46 @@ What the caller gets, and the policy on failure:
   returns it; the registered method appends it to `reports=` when given (the walk does, and
   shows it as the metric "convergence"). An unconverged optimisation is never silent: it warns
   (`GeodesicWarning`) and reports `converged = 0`, or with `strict=True` raises
-  `GeodesicNotConvergedError`.
+  `GeodesicNotConvergedError`;
+- codes so large that their decoded start curve cannot be measured (its energy overflows, as for
+  a float32 code near 1e38) are not optimised: their start is returned and the report says so.
+  The straight base is written (1 - tau) a + tau b, since b - a overflows for such codes; the
+  arc's sine coefficients are fitted on codes divided by a power of two (`unit_scale`), for the
+  same reason; a curve that still comes out not finite walks its start with the pair method.
 """
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, cast
+from numbers import Integral, Real
+from typing import Any, Literal, cast
 
 import torch
 
+from latentwalk.config import Interval, check_params
 from latentwalk.errors import InvalidParameterError, LatentwalkError
-from latentwalk.paths.base import compute_dtype, pin_endpoints, register_path
+from latentwalk.paths.base import (
+    check_keywords,
+    check_t,
+    compute_dtype,
+    pin_endpoints,
+    register_path,
+    unit_scale,
+)
+from latentwalk.paths.keyframes import route_at
+from latentwalk.paths.lerp import lerp
+from latentwalk.paths.slerp import slerp
 
 Decoder = Callable[[torch.Tensor], torch.Tensor]
 TINY = 1e-12
 DENSE = 4  # lengths are measured on 4x the energy grid, and frames placed on it
 NO_GRADIENTS = ("The decoder given to the geodesic passes no gradients (it runs under torch.no_grad); "
                 "pass a differentiable decoder such as model.decode.")
+NOT_FINITE = ("The decoded start curve of {n} of {b} pairs is too large to measure "
+              "(codes too large for the decoder?); their start is returned.")
 
 
 class GeodesicNotConvergedError(LatentwalkError):
@@ -116,21 +136,30 @@ def curve_at(anchors: torch.Tensor, coeffs: torch.Tensor, s: torch.Tensor) -> to
     tau = (s - seg).to(anchors.dtype)
     a, b = anchors[:, seg], anchors[:, seg + 1]  # (B, T, D)
     bend = torch.einsum("tk,btkd->btd", _sines(tau, coeffs.shape[2]), coeffs[:, seg])
-    return a + tau[None, :, None] * (b - a) + bend
+    return _line(a, b, tau[None, :, None]) + bend
+
+
+def _line(a: torch.Tensor, b: torch.Tensor, tau: torch.Tensor) -> torch.Tensor:
+    """The straight base, written so that it cannot overflow between finite codes (b - a can)."""
+    return (1 - tau) * a + tau * b
 
 
 def _slerp_coeffs(anchors: torch.Tensor, k: int, n: int) -> torch.Tensor:
-    """Sine coefficients (B, S, K, D) that bend each straight segment onto the arc (least squares)."""
-    from latentwalk.paths.slerp import slerp
+    """Sine coefficients (B, S, K, D) that bend each straight segment onto the arc (least squares).
 
+    Fitted on the anchors divided by a power of two (the gap of huge codes would overflow, and
+    lstsq fails on inf); a row whose coefficients overflow on the way back starts straight."""
+    s = unit_scale(anchors)[:, None, None, None]  # (B, 1, 1, 1)
+    p = anchors / s[:, 0]
     tau = torch.linspace(0, 1, n + 1, dtype=anchors.dtype)
     basis = _sines(tau, k)  # (n + 1, K)
     out = []
-    for i in range(anchors.shape[1] - 1):
-        a, b = anchors[:, i], anchors[:, i + 1]
-        gap = slerp(a, b, tau) - (a[:, None] + tau[None, :, None] * (b - a)[:, None])  # (B, n + 1, D)
+    for i in range(p.shape[1] - 1):
+        a, b = p[:, i], p[:, i + 1]
+        gap = slerp(a, b, tau) - _line(a[:, None], b[:, None], tau[None, :, None])  # (B, n + 1, D)
         out.append(torch.linalg.lstsq(basis.expand(a.shape[0], -1, -1), gap).solution)  # (B, K, D)
-    return torch.stack(out, dim=1)
+    c = torch.stack(out, dim=1) * s
+    return torch.where(torch.isfinite(c).flatten(1).all(1)[:, None, None, None], c, torch.zeros_like(c))
 
 
 def _decode_curve(decoder: Decoder, z: torch.Tensor, latent: tuple[int, ...]) -> torch.Tensor:
@@ -148,7 +177,7 @@ def energy_and_length(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 def _steps(decoder: Decoder, anchors: torch.Tensor, coeffs: torch.Tensor, s: torch.Tensor, latent: tuple[int, ...]) -> torch.Tensor:
     """Decoded distances (B, T - 1) between the curve's points at positions s (T,)."""
     with torch.no_grad():
-        x = _decode_curve(decoder, curve_at(anchors, coeffs, s), latent)
+        x = _decode_curve(decoder, curve_at(anchors, coeffs, s), latent).double()  # float32 squares overflow
         return (x[:, 1:] - x[:, :-1]).pow(2).sum(-1).sqrt()
 
 
@@ -161,13 +190,21 @@ def differentiable(decoder: Decoder, z: torch.Tensor) -> bool:
 # --- optimisation ------------------------------------------------------------------------------
 
 
+def _start_energy(decoder: Decoder, anchors: torch.Tensor, start: torch.Tensor, grid: torch.Tensor,
+                  latent: tuple[int, ...]) -> torch.Tensor:
+    """(B,) energy of the start curves (inf where the decoded curve is too large to measure)."""
+    with torch.no_grad():
+        return energy_and_length(_decode_curve(decoder, curve_at(anchors, start, grid), latent))[0]
+
+
 def _optimise(
     decoder: Decoder, anchors: torch.Tensor, start: torch.Tensor, grid: torch.Tensor, latent: tuple[int, ...],
-    max_iter: int, tol: float,
+    max_iter: int, tol: float, scale: torch.Tensor,
 ) -> tuple[torch.Tensor, int, int, bool]:
-    """L-BFGS on the sine coefficients; returns them, iterations, evaluations and convergence."""
-    with torch.no_grad():
-        scale = energy_and_length(_decode_curve(decoder, curve_at(anchors, start, grid), latent))[0].clamp_min(TINY)
+    """L-BFGS on the sine coefficients; returns them, iterations, evaluations and convergence.
+
+    scale (B,): each curve's start energy, so that its loss starts at 1."""
+    scale = scale.clamp_min(TINY)
     coeffs = start.clone().requires_grad_(True)
     max_eval = 3 * max_iter
     opt = torch.optim.LBFGS([coeffs], lr=1, max_iter=max_iter, max_eval=max_eval, history_size=20,
@@ -203,34 +240,60 @@ def _positions(steps: torch.Tensor, dense: torch.Tensor, t: torch.Tensor, n_seg:
     w = torch.where(hi - lo > TINY, (target - lo) / (hi - lo).clamp_min(TINY), torch.zeros_like(target))
     d = dense.to(steps.dtype)
     s = d[i] + w * (d[i + 1] - d[i])
-    return torch.where(total > TINY, s, uniform)  # a curve that does not move: by parameter
+    moving = torch.isfinite(total) & (total > TINY)
+    return torch.where(moving, s, uniform)  # a curve that does not move (or cannot be measured): by parameter
 
 
 # --- the method --------------------------------------------------------------------------------
 
 
-def _check(decoder: Decoder | None, n_nodes: int, n_basis: int, max_iter: int, init: str, parametrize: str,
-           waypoints: torch.Tensor | None, z0: torch.Tensor) -> None:
+_CONSTRAINTS: dict[str, list[Any]] = {
+    "n_nodes": [Interval(Integral, 2, 1024)],
+    "n_basis": [Interval(Integral, 1, 64)],
+    "max_iter": [Interval(Integral, 1, 100_000)],
+    "tol": [Interval(Real, 0, 1, closed="right")],
+    "strict": [bool],
+}
+_CHOICES = {"init": ("lerp", "slerp"), "parametrize": ("arclength", "uniform")}
+
+
+def _check_choices(params: dict[str, Any]) -> None:
+    for name, allowed in _CHOICES.items():
+        if not isinstance(params[name], str) or params[name] not in allowed:
+            raise InvalidParameterError(
+                f"The '{name}' parameter of geodesic must be one of {', '.join(map(repr, allowed))}. "
+                f"Got {params[name]!r} instead."
+            )
+
+
+def _check_pair(z0: Any, z1: Any) -> None:
+    ok = all(isinstance(z, torch.Tensor) and z.is_floating_point() and z.dim() >= 2 and z.numel() > 0 for z in (z0, z1))
+    if not ok or z0.shape != z1.shape or not bool(torch.isfinite(z0).all() & torch.isfinite(z1).all()):
+        raise InvalidParameterError(
+            "The geodesic needs z0 and z1 as finite floating-point tensors (B, *L) of one shape."
+        )
+
+
+def _check_waypoints(w: Any, z0: torch.Tensor) -> None:
+    latent, n = tuple(z0.shape[1:]), z0.dim() - 1
+    ok = isinstance(w, torch.Tensor) and w.is_floating_point() and w.dim() in (n + 1, n + 2)
+    ok = ok and tuple(w.shape[w.dim() - n :]) == latent and (w.dim() == n + 1 or w.shape[0] in (1, z0.shape[0]))
+    if not ok or not bool(torch.isfinite(w).all()):
+        raise InvalidParameterError(
+            f"`waypoints` must be a finite tensor (W, *L) or (B, W, *L) with L = {latent}."
+        )
+
+
+def _check(decoder: Decoder | None, params: dict[str, Any], z0: Any, z1: Any) -> None:
     if decoder is None or not callable(decoder):
         raise InvalidParameterError(
             "The geodesic needs the decoder: pass decoder=model.decode (run_walk does this for you)."
         )
-    for name, value, low, high in (("n_nodes", n_nodes, 2, 1024), ("n_basis", n_basis, 1, 64), ("max_iter", max_iter, 1, 100_000)):
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise InvalidParameterError(
-                f"The '{name}' parameter of geodesic must be an int in the range [{low}, {high}]. Got {value!r} instead."
-            )
-    if init not in ("lerp", "slerp") or parametrize not in ("arclength", "uniform"):
-        raise InvalidParameterError(
-            f"geodesic takes init 'lerp' or 'slerp' and parametrize 'arclength' or 'uniform'; got {init!r} and {parametrize!r}."
-        )
-    if waypoints is not None:
-        w = waypoints
-        ok = isinstance(w, torch.Tensor) and w.dim() >= 2 and tuple(w.shape[-z0.dim() + 1:]) == tuple(z0.shape[1:])
-        if not ok or not bool(torch.isfinite(w).all()):
-            raise InvalidParameterError(
-                f"`waypoints` must be a finite tensor (W, *L) or (B, W, *L) with L = {tuple(z0.shape[1:])}."
-            )
+    check_params(_CONSTRAINTS, params, "geodesic")
+    _check_choices(params)
+    _check_pair(z0, z1)
+    if params["waypoints"] is not None:
+        _check_waypoints(params["waypoints"], z0)
 
 
 def _anchors(a: torch.Tensor, b: torch.Tensor, waypoints: torch.Tensor | None, latent: tuple[int, ...]) -> torch.Tensor:
@@ -239,6 +302,43 @@ def _anchors(a: torch.Tensor, b: torch.Tensor, waypoints: torch.Tensor | None, l
         return torch.stack([a, b], dim=1)
     w = waypoints.to(a.dtype).expand(a.shape[0], *waypoints.shape[-len(latent) - 1:]).flatten(2)
     return torch.cat([a[:, None], w, b[:, None]], dim=1)
+
+
+def _fit(
+    decoder: Decoder, anchors: torch.Tensor, start: torch.Tensor, grid: torch.Tensor, latent: tuple[int, ...],
+    max_iter: int, tol: float,
+) -> tuple[torch.Tensor, int, int, bool, str]:
+    """Optimise the curves whose start can be measured.
+
+    Returns the coefficients, iterations, evaluations, whether it converged, and a note on why not."""
+    if not differentiable(decoder, anchors[:1, 0].reshape(1, *latent)):
+        return start, 0, 0, False, NO_GRADIENTS  # nothing to optimise with: the start is returned
+    e0 = _start_energy(decoder, anchors, start, grid, latent)
+    ok = torch.isfinite(e0)  # (B,) not so for codes too large for the decoder (float32 near 1e38)
+    note = "" if bool(ok.all()) else NOT_FINITE.format(n=int((~ok).sum()), b=len(ok))
+    if not bool(ok.any()):
+        return start, 0, 0, False, note
+    fitted, n_iter, n_eval, converged = _optimise(
+        decoder, anchors[ok], start[ok], grid, latent, max_iter, tol, e0[ok]
+    )
+    coeffs = start.clone()
+    coeffs[ok] = fitted
+    return coeffs, n_iter, n_eval, converged and not note, note
+
+
+def _curve(
+    anchors: torch.Tensor, coeffs: torch.Tensor, s: torch.Tensor, t: torch.Tensor, init: str
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, T, D) points at positions s (B, T), and (B,) which rows fell back to the start path.
+
+    A row whose bent curve is not finite (huge codes, where the sines' sum overflows) walks its
+    start path instead, with the overflow-safe pair methods."""
+    z = torch.stack([curve_at(anchors[i : i + 1], coeffs[i : i + 1], s[i])[0] for i in range(len(s))])
+    bad = ~torch.isfinite(z).flatten(1).all(1)
+    at = t.to(torch.float64) * (anchors.shape[1] - 1)  # by parameter, in anchor units
+    for i in bad.nonzero().flatten().tolist():
+        z[i] = route_at(anchors[i], at, slerp if init == "slerp" else lerp)
+    return z, bad
 
 
 def geodesic_path(
@@ -262,7 +362,9 @@ def geodesic_path(
     (the curve's freedom); tol: stop when the relative energy changes by less than this in one
     iteration; waypoints: (W, *L) or (B, W, *L) codes the curve passes through, in order.
     """
-    _check(decoder, n_nodes, n_basis, max_iter, init, parametrize, waypoints, z0)
+    _check(decoder, {"n_nodes": n_nodes, "n_basis": n_basis, "max_iter": max_iter, "tol": tol, "init": init,
+                    "parametrize": parametrize, "strict": strict, "waypoints": waypoints}, z0, z1)
+    t = check_t(t, extrapolate=True, caller="geodesic")
     decoder = cast(Decoder, decoder)  # _check raised if it was None
     latent, dtype = tuple(z0.shape[1:]), compute_dtype(z0.dtype)
     anchors = _anchors(z0.flatten(1).to(dtype), z1.flatten(1).to(dtype), waypoints, latent)  # (B, S + 1, D)
@@ -272,16 +374,14 @@ def geodesic_path(
     zeros = torch.zeros(anchors.shape[0], n_seg, n_basis, anchors.shape[2], dtype=dtype)
     start = _slerp_coeffs(anchors, n_basis, n_nodes) if init == "slerp" else zeros
     steps0 = _steps(decoder, anchors, start, dense, latent)
-    note = "" if differentiable(decoder, anchors[:1, 0].reshape(1, *latent)) else NO_GRADIENTS
-    if note:  # nothing to optimise with: the start is returned and reported as not converged
-        coeffs, n_iter, n_eval, converged = start, 0, 0, False
-    else:
-        coeffs, n_iter, n_eval, converged = _optimise(decoder, anchors, start, grid, latent, max_iter, tol)
+    coeffs, n_iter, n_eval, converged, note = _fit(decoder, anchors, start, grid, latent, max_iter, tol)
     steps1 = _steps(decoder, anchors, coeffs, dense, latent)
     len0, len1 = steps0.sum(1), steps1.sum(1)
     worse = ~torch.isfinite(len1) | (len1 > len0) | ~torch.isfinite(coeffs).flatten(1).all(1)
     coeffs = torch.where(worse[:, None, None, None], start, coeffs)
     steps1 = torch.where(worse[:, None], steps0, steps1)
+    s = _positions(steps1, dense, t.to(torch.float64), n_seg, parametrize)  # (B, T)
+    z, fell_back = _curve(anchors, coeffs, s, t, init)
     m = dense.numel() - 1
     report = GeodesicReport(
         converged=converged,
@@ -291,15 +391,16 @@ def geodesic_path(
         energy_after=(steps1.pow(2).sum(1) * m).tolist(),
         length_before=len0.tolist(),
         length_after=steps1.sum(1).tolist(),
-        reverted=worse.tolist(),
+        reverted=(worse | fell_back).tolist(),
         note=note,
     )
     _handle_convergence(report, max_iter, strict)
-    s = _positions(steps1, dense, t.to(torch.float64), n_seg, parametrize)  # (B, T)
-    z = torch.stack([curve_at(anchors[i : i + 1], coeffs[i : i + 1], s[i])[0] for i in range(len(s))])
     z = z.reshape(z0.shape[0], t.shape[0], *latent).to(z0.dtype)
     nodes = curve_at(anchors, coeffs, grid).reshape(z0.shape[0], grid.numel(), *latent).to(z0.dtype)
     return GeodesicResult(pin_endpoints(z, z0, z1, t), nodes, report)
+
+
+OPTIONS = [p.name for p in inspect.signature(geodesic_path).parameters.values() if p.kind is p.KEYWORD_ONLY]
 
 
 def _handle_convergence(report: GeodesicReport, max_iter: int, strict: bool) -> None:
@@ -325,6 +426,11 @@ def geodesic(
 
     reports: a list to which the optimisation's `GeodesicReport` is appended.
     """
+    check_keywords("geodesic", options, ["decoder", "reports", *OPTIONS])
+    if reports is not None and not isinstance(reports, list):
+        raise InvalidParameterError(
+            f"The 'reports' parameter of geodesic must be a list or None. Got {type(reports).__name__} instead."
+        )
     result = geodesic_path(z0, z1, t, decoder, **options)  # type: ignore[arg-type]
     if reports is not None:
         reports.append(result.report)

@@ -9,10 +9,14 @@ first), so a video or GIF made of it repeats without a stutter.
 from __future__ import annotations
 
 from collections.abc import Callable
+from numbers import Integral
+from typing import Any
 
 import torch
 
-from latentwalk.paths.schedules import SCHEDULES
+from latentwalk.config import MAX_STEPS, Interval, check_params
+from latentwalk.errors import InvalidParameterError
+from latentwalk.paths.schedules import get_schedule
 
 PathCallable = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]  # (a, b, t) -> (1, T, *L)
 RouteCallable = Callable[[torch.Tensor, torch.Tensor, bool], torch.Tensor]  # (keys, s, loop) -> (T, *L)
@@ -57,6 +61,25 @@ def route_at(
     return out
 
 
+_CONSTRAINTS = {"steps": [Interval(Integral, 2, MAX_STEPS)], "loop": [bool]}
+
+
+def _check_walk(codes: Any, steps: Any, path: Any, loop: Any, route: Any) -> None:
+    check_params(_CONSTRAINTS, {"steps": steps, "loop": loop}, "keyframe_walk")
+    is_tensor = isinstance(codes, torch.Tensor)
+    ok = is_tensor and codes.is_floating_point() and codes.dim() >= 2 and codes.shape[0] >= 2 and codes.numel() > 0
+    if not ok or not bool(torch.isfinite(codes).all()):
+        got = f"shape {tuple(codes.shape)}" if is_tensor else type(codes).__name__
+        raise InvalidParameterError(
+            "The 'codes' parameter of keyframe_walk must be a finite floating-point tensor (K, *L) with "
+            f"K >= 2. Got {got} instead."
+        )
+    if not callable(path) or not (route is None or callable(route)):
+        raise InvalidParameterError(
+            "keyframe_walk needs `path` (and `route`, when given) to be callable: a path method's fn."
+        )
+
+
 def keyframe_walk(
     codes: torch.Tensor,
     steps: int,
@@ -70,7 +93,8 @@ def keyframe_walk(
     The schedule warps the local position inside each segment (ease-in-out pauses on every
     keyframe). `route`: see `route_at`.
     """
-    warp = SCHEDULES.get(schedule)
+    _check_walk(codes, steps, path, loop, route)
+    warp = get_schedule(schedule, "keyframe_walk")
     k = codes.shape[0]
     seg, local = route_positions(k, steps, loop)
     s = seg.to(torch.float64) + warp(local)  # (T,) in keyframe units

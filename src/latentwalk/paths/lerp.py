@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import torch
 
-from latentwalk.paths.base import combine, compute_dtype, pin_endpoints, register_path
+from latentwalk.paths.base import combine, compute_dtype, pin_endpoints, register_path, unit_scale, unscale
 
 
 def lerp(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     dtype = compute_dtype(z0.dtype)
     a, b, tt = z0.flatten(1).to(dtype), z1.flatten(1).to(dtype), t.to(dtype)  # (B, D)
+    s = unit_scale(a, b)  # (B,): near the largest float, rounding alone would give inf
     w1 = tt.expand(a.shape[0], -1)  # (B, T)
-    z = combine(a, b, 1 - w1, w1).view(z0.shape[0], t.shape[0], *z0.shape[1:])  # (B, T, *L)
+    z = unscale(combine(a / s[:, None], b / s[:, None], 1 - w1, w1), s)  # (B, T, D)
+    z = z.view(z0.shape[0], t.shape[0], *z0.shape[1:])  # (B, T, *L)
     return pin_endpoints(z.to(z0.dtype), z0, z1, t)
 
 

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import torch
 
-from latentwalk.paths.base import combine, compute_dtype, pin_endpoints, register_path
+from latentwalk.paths.base import combine, compute_dtype, pin_endpoints, register_path, unit_scale, unscale
 
 
 def matched(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     dtype = compute_dtype(z0.dtype)
     tt = t.to(dtype)
     a, b = z0.flatten(1).to(dtype), z1.flatten(1).to(dtype)  # (B, D)
+    s = unit_scale(a, b)  # (B,): near the largest float, rounding alone would give inf
     scale = torch.sqrt((1 - tt) ** 2 + tt**2)  # (T,)
     w0, w1 = ((1 - tt) / scale).expand(a.shape[0], -1), (tt / scale).expand(a.shape[0], -1)  # (B, T)
-    z = combine(a, b, w0, w1).view(z0.shape[0], t.shape[0], *z0.shape[1:]).to(z0.dtype)
+    z = unscale(combine(a / s[:, None], b / s[:, None], w0, w1), s)  # (B, T, D)
+    z = z.view(z0.shape[0], t.shape[0], *z0.shape[1:]).to(z0.dtype)
     return pin_endpoints(z, z0, z1, t)
 
 

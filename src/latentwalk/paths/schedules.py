@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from numbers import Integral
 
 import torch
 
+from latentwalk.config import MAX_STEPS, Interval, check_params
+from latentwalk.errors import InvalidParameterError
+from latentwalk.paths.base import lookup
 from latentwalk.registry import Registry
 
 Schedule = Callable[[torch.Tensor], torch.Tensor]
@@ -30,7 +34,17 @@ def ease_in_out(u: torch.Tensor) -> torch.Tensor:
     return torch.where((u == 0) | (u == 1), u, w)
 
 
+def get_schedule(name: str, caller: str) -> Schedule:
+    """The schedule called `name`; an unknown one is the registry's did-you-mean error."""
+    return lookup(SCHEDULES, name, "schedule", caller)
+
+
 def schedule_ts(steps: int, schedule: str = "uniform", dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """(T,) values of t for `steps` frames, endpoints included."""
-    u = torch.linspace(0, 1, steps, dtype=torch.float64)
-    return SCHEDULES.get(schedule)(u).to(dtype)
+    check_params({"steps": [Interval(Integral, 2, MAX_STEPS)]}, {"steps": steps}, "schedule_ts")
+    warp = get_schedule(schedule, "schedule_ts")
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise InvalidParameterError(
+            f"The 'dtype' parameter of schedule_ts must be a floating-point torch.dtype. Got {dtype!r} instead."
+        )
+    return warp(torch.linspace(0, 1, steps, dtype=torch.float64)).to(dtype)

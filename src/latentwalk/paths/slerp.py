@@ -15,13 +15,16 @@ Fallbacks, so that the result is never NaN or inf:
 - parallel codes: the direction stays u0 and only the norm changes (the same as lerp);
 - antiparallel codes: the great circle is not unique, so we turn through a fixed direction
   orthogonal to u0 (the coordinate axis least aligned with u0, Gram-Schmidt). Deterministic.
+
+The pair is first divided by a power of two (`unit_scale`): the norm of a float32 code near 1e38
+overflows and gave NaN; a subnormal code's norm underflowed to 0 and fell back to lerp.
 """
 
 from __future__ import annotations
 
 import torch
 
-from latentwalk.paths.base import combine, compute_dtype, pin_endpoints, register_path
+from latentwalk.paths.base import combine, compute_dtype, pin_endpoints, register_path, unit_scale, unscale
 from latentwalk.paths.lerp import lerp
 
 EPS = 1e-12
@@ -36,9 +39,8 @@ def _orthogonal_unit(u: torch.Tensor) -> torch.Tensor:
     return v / v.norm(dim=1, keepdim=True).clamp_min(EPS)
 
 
-def slerp(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    dtype = compute_dtype(z0.dtype)
-    a, b, tt = z0.flatten(1).to(dtype), z1.flatten(1).to(dtype), t.to(dtype)  # (B, D)
+def _unit_slerp(a: torch.Tensor, b: torch.Tensor, tt: torch.Tensor) -> torch.Tensor:
+    """(B, D), (B, D), (T,) -> (B, T, D) for codes whose largest entry is about 1 (see unit_scale)."""
     na, nb = a.norm(dim=1), b.norm(dim=1)  # (B,)
     u0, u1 = a / na.clamp_min(EPS)[:, None], b / nb.clamp_min(EPS)[:, None]
     c = (u0 * u1).sum(1)  # (B,)
@@ -56,6 +58,14 @@ def slerp(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     zero = (na < EPS) | (nb < EPS)
     if bool(zero.any()):
         z = torch.where(zero[:, None, None], lerp(a, b, tt), z)
+    return z
+
+
+def slerp(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    dtype = compute_dtype(z0.dtype)
+    a, b, tt = z0.flatten(1).to(dtype), z1.flatten(1).to(dtype), t.to(dtype)  # (B, D)
+    s = unit_scale(a, b)  # (B,) powers of two: norms of huge codes would overflow
+    z = unscale(_unit_slerp(a / s[:, None], b / s[:, None], tt), s)  # (B, T, D)
     z = z.reshape(z0.shape[0], t.shape[0], *z0.shape[1:]).to(z0.dtype)  # (B, T, *L)
     return pin_endpoints(z, z0, z1, t)
 

@@ -18,13 +18,15 @@ Where d(s) comes near the origin (keyframes pointing opposite ways), the directi
 there we fall back to the plain Catmull-Rom spline of the codes, which is finite. For two codes
 the spline is the normalised straight line (the arc, walked at the speed of the chord).
 Easing: the walk's schedule (`ease-in-out`) warps each segment, which pauses on every keyframe.
+The keyframes are divided by a power of two first (`unit_scale`): the norm of a float32 code near
+1e38 overflows, which gave NaN.
 """
 
 from __future__ import annotations
 
 import torch
 
-from latentwalk.paths.base import compute_dtype, pin_endpoints, register_path
+from latentwalk.paths.base import compute_dtype, pin_endpoints, register_path, unit_scale, unscale
 
 DEGENERATE = 1e-3  # |d(s)| below this (directions are unit): use the plain spline
 EPS = 1e-12
@@ -70,15 +72,21 @@ def _pin_keys(z: torch.Tensor, p: torch.Tensor, s: torch.Tensor, loop: bool) -> 
     return torch.where(on_key[None, :, None], p[:, idx], z)
 
 
-def shell_spline(keys: torch.Tensor, s: torch.Tensor, loop: bool = False) -> torch.Tensor:
-    """Keyframes (B, K, D), positions (T,) in keyframe units -> (B, T, D) on the normalised spline."""
-    norms = keys.norm(dim=2, keepdim=True)  # (B, K, 1)
-    units = keys / norms.clamp_min(EPS)
+def _unit_spline(p: torch.Tensor, s: torch.Tensor, loop: bool) -> torch.Tensor:
+    """The normalised spline for keyframes (B, K, D) whose largest entry is about 1 (see unit_scale)."""
+    norms = p.norm(dim=2, keepdim=True)  # (B, K, 1)
+    units = p / norms.clamp_min(EPS)
     d = catmull_rom(units, s, loop)
     r = catmull_rom(norms, s, loop).clamp_min(0)
     dn = d.norm(dim=2, keepdim=True)
     z = r * d / dn.clamp_min(EPS)
-    z = torch.where(dn < DEGENERATE, catmull_rom(keys, s, loop), z)
+    return torch.where(dn < DEGENERATE, catmull_rom(p, s, loop), z)
+
+
+def shell_spline(keys: torch.Tensor, s: torch.Tensor, loop: bool = False) -> torch.Tensor:
+    """Keyframes (B, K, D), positions (T,) in keyframe units -> (B, T, D) on the normalised spline."""
+    scale = unit_scale(keys)  # (B,) powers of two: norms of huge codes would overflow
+    z = unscale(_unit_spline(keys / scale[:, None, None], s, loop), scale)
     return _pin_keys(z, keys, s, loop)
 
 
