@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 
 from latentwalk.data import get_dataset, resolve_item
-from latentwalk.errors import DataError
+from latentwalk.errors import DataError, LatentwalkWarning
 from latentwalk.modalities import audio as A
 
 TONES = get_dataset("tones")
@@ -71,7 +71,7 @@ def test_file_is_resampled_mixed_down_and_padded(tmp_path: Path) -> None:
     t = np.arange(int(0.6 * 44100)) / 44100
     left = 0.3 * np.sin(2 * np.pi * 440 * t)
     sf.write(tmp_path / "st.flac", np.stack([left, left], axis=1), 44100)
-    with pytest.warns(UserWarning, match="averaged to mono"):
+    with pytest.warns(LatentwalkWarning, match="averaged to mono"):
         item = resolve_item(str(tmp_path / "st.flac"), A.SPEC_SHAPE, "audio")
     assert item.factors["mixed_down_from_channels"] == 2 and item.factors["padded_s"] == pytest.approx(0.4, abs=0.01)
     assert A.estimate_f0(A.griffin_lim(item.x[None])[0].numpy())[0] == pytest.approx(440, rel=0.01)

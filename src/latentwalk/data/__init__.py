@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from latentwalk.data.base import DATASETS, Dataset, Item, Split
-from latentwalk.data.files import IMAGE_SUFFIXES, load_image
+from latentwalk.data.base import DATASETS, Dataset, Item, Split, shown
+from latentwalk.data.files import IMAGE_SUFFIXES, check_input_file, load_image
 from latentwalk.errors import DataError
 from latentwalk.registry import Registry, import_submodules
 
@@ -24,23 +24,35 @@ def get_dataset(name: str) -> Dataset:
     return DATASETS.get(name)()  # type: ignore[no-any-return]
 
 
+def _exists(p: Path) -> bool:
+    """Whether anything (a broken link too) is at p; False, not an error, for a name the system
+    cannot look up (too long, a NUL byte): such a spec is then judged as a dataset item or refused."""
+    try:
+        return p.exists() or p.is_symlink()
+    except (OSError, ValueError):
+        return False
+
+
 def resolve_item(spec: str, data_shape: tuple[int, ...], modality: str = "image") -> Item:
     """'digits:17', 'lines:angle=2.1' or a file path -> an Item shaped like the model's data."""
     name, sep, rest = spec.partition(":")
-    if sep and name in DATASETS and not Path(spec).exists():
+    if sep and name in DATASETS and not _exists(Path(spec)):
         item = get_dataset(name).item(rest)
         if tuple(item.x.shape) != tuple(data_shape):
             raise DataError(
-                f"'{spec}' has shape {tuple(item.x.shape)} but the model takes {tuple(data_shape)}; "
+                f"'{shown(spec)}' has shape {tuple(item.x.shape)} but the model takes {tuple(data_shape)}; "
                 f"use a model trained on '{name}'."
             )
         return item
     p = Path(spec)
     suffixes, loader = FILE_LOADERS.get(modality)
-    if p.suffix.lower() in suffixes or p.exists():
+    if p.suffix.lower() in suffixes or _exists(p):
+        # Before any loader (a plug-in's too) opens it: a FIFO or a device would hang the read.
+        article = "an" if modality[:1] in "aeiou" else "a"
+        check_input_file(p, f"{article} {modality} file ({', '.join(sorted(suffixes))})")
         return loader(p, tuple(data_shape))
     raise DataError(
-        f"'{spec}' is neither a dataset item nor an existing file. Use DATASET:INDEX or "
+        f"'{shown(spec)}' is neither a dataset item nor an existing file. Use DATASET:INDEX or "
         f"DATASET:FACTOR=VALUE with a dataset among {', '.join(DATASETS.names())}, or a path to a file "
         f"({', '.join(sorted(suffixes))})."
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 from latentwalk.data import FILE_LOADERS  # defined before data/__init__ imports this file
@@ -15,7 +14,7 @@ def load_audio(path: str | Path, shape: tuple[int, ...]) -> Item:
     """Read a sound file as one clip (mono, 16 kHz, 1 s) and return its spectrogram (1, F, T).
 
     What was done to the file (mixed down from N channels, resampled, trimmed, padded) is kept in
-    the item's factors; mixing down also warns, since it changes what the model hears.
+    the item's factors; `read_clip` also says it with `note`, since it changes what the model hears.
     """
     if tuple(shape) != A.SPEC_SHAPE:
         raise DataError(
@@ -23,8 +22,6 @@ def load_audio(path: str | Path, shape: tuple[int, ...]) -> Item:
             "use a sound model (e.g. tones-vae) for sound files."
         )
     clip = A.read_clip(path)
-    for text in clip.warnings:
-        warnings.warn(text, UserWarning, stacklevel=2)
     return Item(A.to_spectrogram(clip.wave)[0], str(path), dict(clip.notes))
 
 

@@ -7,6 +7,8 @@ picture, a `GroundTruth` for the metrics.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -49,6 +51,28 @@ class Dataset(Protocol):
 DATASETS: Registry[type] = Registry("dataset")
 
 
+SHOWN_CHARS = 60  # an item spec longer than this is cut in messages, so an error stays one readable line
+MAX_INDEX_DIGITS = 18  # int() refuses (and is slow on) thousands of digits; no dataset has 10^18 items
+_INDEX = re.compile(r"-?[0-9]+")  # ASCII only: str.isdigit() also takes '²', which int() refuses
+
+
+def shown(text: str, limit: int = SHOWN_CHARS) -> str:
+    """`text` as quoted in a one-line message: control characters escaped, the middle cut if long."""
+    text = re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m[0])[1:-1], text)
+    return text if len(text) <= limit else f"{text[: limit // 2 - 2]}...{text[-(limit // 2 - 1) :]}"
+
+
+def factor_value(key: str, value: str, item: str) -> float:
+    """'2.1' -> 2.1. float() also takes 'nan', 'inf' and '1e999' (= inf): those are refused here."""
+    try:
+        x = float(value)
+    except ValueError:
+        raise DataError(f"Factor '{key}' in '{shown(item)}' must be a number, got '{shown(value)}'.") from None
+    if not math.isfinite(x):
+        raise DataError(f"Factor '{key}' in '{shown(item)}' is '{shown(value)}'; factors must be finite numbers.")
+    return x
+
+
 def parse_factor_spec(spec: str, dataset: str, allowed: tuple[str, ...]) -> dict[str, float]:
     """'angle=2.1,scale=0.5' -> {'angle': 2.1, 'scale': 0.5}, with errors that teach."""
     out: dict[str, float] = {}
@@ -57,21 +81,23 @@ def parse_factor_spec(spec: str, dataset: str, allowed: tuple[str, ...]) -> dict
         key = key.strip()
         if not sep or key not in allowed:
             raise DataError(
-                f"'{dataset}:{spec}' is not an item: use an index ({dataset}:17) or a factor "
+                f"'{shown(f'{dataset}:{spec}')}' is not an item: use an index ({dataset}:17) or a factor "
                 f"({dataset}:{allowed[0]}=...); factors of {dataset}: {', '.join(allowed)}."
             )
-        try:
-            out[key] = float(value)
-        except ValueError:
-            raise DataError(f"Factor '{key}' in '{dataset}:{spec}' must be a number, got '{value}'.") from None
+        out[key] = factor_value(key, value, f"{dataset}:{spec}")
     return out
 
 
 def parse_index(spec: str, dataset: str, n: int) -> int | None:
-    """'17' -> 17 (checked against the size); anything else -> None."""
-    if not spec.lstrip("-").isdigit():
+    """'17' -> 17 (checked against the size); '' -> DataError; anything else -> None (a factor spec).
+
+    Every dataset's `item` calls this first, so the empty spec is refused here once for all."""
+    s = spec.strip()
+    if not s:
+        raise DataError(f"'{dataset}:' names no item; add an index ({dataset}:17) or a factor ({dataset}:FACTOR=VALUE).")
+    if not _INDEX.fullmatch(s):
         return None
-    i = int(spec)
-    if not 0 <= i < n:
-        raise DataError(f"Index {i} is out of range for '{dataset}' (it has {n} items: 0 to {n - 1}).")
+    i = int(s) if len(s.lstrip("-")) <= MAX_INDEX_DIGITS else None
+    if i is None or not 0 <= i < n:
+        raise DataError(f"Index {shown(s)} is out of range for '{dataset}' (it has {n} items: 0 to {n - 1}).")
     return i

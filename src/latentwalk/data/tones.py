@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from latentwalk.data.base import DATASETS, Item, Split, parse_index
+from latentwalk.data.base import DATASETS, Item, Split, factor_value, parse_index, shown
 from latentwalk.errors import DataError
 from latentwalk.modalities import audio as A
 
@@ -203,22 +203,20 @@ def _parse(spec: str) -> dict[str, Any]:
     for part in spec.split(","):
         key, sep, value = (s.strip() for s in part.partition("="))
         if not sep or key not in FACTORS:
-            raise DataError(f"'tones:{spec}' is not an item: use an index (tones:17) or factors "
+            raise DataError(f"'{shown('tones:' + spec)}' is not an item: use an index (tones:17) or factors "
                             f"(tones:f0=220, tones:kind=cry); factors of tones: {', '.join(FACTORS)}.")
         if key == "kind":
             names = {str(v): k for k, v in KINDS.items()}
             if value not in KINDS and value not in names:
-                raise DataError(f"kind '{value}' in 'tones:{spec}' is not one of: tone, cry, noise (or 0, 1, 2).")
+                raise DataError(f"kind '{shown(value)}' in '{shown('tones:' + spec)}' is not one of: tone, cry, noise (or 0, 1, 2).")
             out[key] = names.get(value, value)
             continue
-        try:
-            out[key] = float(value)
-        except ValueError:
-            raise DataError(f"Factor '{key}' in 'tones:{spec}' must be a number, got '{value}'.") from None
+        out[key] = factor_value(key, value, f"tones:{spec}")
     return out
 
 
 def _check_factors(f: dict[str, Any], spec: str) -> None:
+    spec = shown(spec)
     if f["kind"] != "noise" and not A.F0_RANGE[0] <= f["f0"] <= A.F0_RANGE[1]:
         raise DataError(f"f0 in 'tones:{spec}' must be in {A.F0_RANGE[0]:g}-{A.F0_RANGE[1]:g} Hz, got {f['f0']:g}.")
     if not -80 < f["loudness"] <= -3 or not 0 <= f["timbre"] <= 1:

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from latentwalk.errors import DataError
+from latentwalk.errors import DataError, note
 
 SAMPLE_RATE = 16_000
 CLIP_SECONDS = 1.0
@@ -51,6 +51,9 @@ GL_ITERS = 32  # measured on tones, a cry and noise: f0, pitch count, loudness a
 GL_MOMENTUM = 0.99
 AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".ogg", ".oga"})
 MIN_SECONDS = 0.25  # shorter files are refused: too little to hear, mostly padding
+MAX_SECONDS = 600.0  # longer files are refused before decoding: an hour of compressed sound is GBs as floats
+PEAK_DB = -0.1  # a file above full scale is scaled to peak here, just below 1, rather than clipped
+SOUND_HINT = "a sound file (WAV, FLAC or OGG)"
 SILENT_PEAK = 10 ** (FLOOR_DB / 20)  # a file whose peak is below -80 dBFS holds nothing to walk from
 TINY = 1e-12
 
@@ -126,7 +129,8 @@ def griffin_lim(spec: torch.Tensor, n_iter: int = GL_ITERS, generator: torch.Gen
 
 @dataclass
 class Clip:
-    """A clip read from a file: CLIP_SAMPLES mono samples at SAMPLE_RATE, and what was done to it."""
+    """A clip read from a file: CLIP_SAMPLES mono samples at SAMPLE_RATE, and what was done to it
+    (`warnings`: the lines that were also given to the user with `note`)."""
 
     wave: np.ndarray
     notes: dict[str, float] = field(default_factory=dict)
@@ -136,12 +140,15 @@ class Clip:
 def _read(path: Path) -> tuple[np.ndarray, int]:
     import soundfile as sf
 
-    if not path.exists():
-        raise DataError(f"Audio file '{path}' does not exist; check the path.")
-    if path.is_dir():
-        raise DataError(f"'{path}' is a folder; give a sound file (WAV, FLAC or OGG).")
+    from latentwalk.data.files import check_input_file  # here: latentwalk.data imports this module
+
+    check_input_file(path, SOUND_HINT)
     try:
-        data, rate = sf.read(str(path), dtype="float32", always_2d=True)  # (N, channels)
+        with sf.SoundFile(str(path)) as f:  # the header first: its length says whether to decode at all
+            if f.frames > MAX_SECONDS * f.samplerate:
+                raise DataError(f"'{path}' is {f.frames / f.samplerate:,.0f} s long, over the limit of "
+                                f"{MAX_SECONDS:g} s; cut out the part to walk from (clips are {CLIP_SECONDS:g} s).")
+            data, rate = f.read(dtype="float32", always_2d=True), f.samplerate  # (N, channels)
     except (RuntimeError, sf.LibsndfileError, ValueError, TypeError) as exc:  # LibsndfileError is a RuntimeError
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError(f"'{path}' is not a readable sound file ({reason}); use a WAV, FLAC or OGG file.") from None
@@ -155,7 +162,7 @@ def _resample(wave: np.ndarray, rate: int) -> np.ndarray:
     from scipy.signal import resample_poly
 
     g = math.gcd(rate, SAMPLE_RATE)
-    return resample_poly(wave, SAMPLE_RATE // g, rate // g).astype(np.float32)
+    return resample_poly(wave, SAMPLE_RATE // g, rate // g).astype(wave.dtype)
 
 
 def _loudest_window(wave: np.ndarray, n: int) -> int:
@@ -174,12 +181,20 @@ def fit_length(wave: np.ndarray, n: int = CLIP_SAMPLES) -> tuple[np.ndarray, dic
     return wave, {}
 
 
+def _below_full_scale(wave: np.ndarray) -> float:
+    """The gain in dB (< 0) that brings a clip peaking above full scale to PEAK_DB, else 0.
+    Float files may hold any value; clipping them would distort the sound, scaling only quietens it."""
+    peak = float(np.abs(wave).max())
+    return PEAK_DB - 20 * math.log10(peak) if peak > 1 else 0.0
+
+
 def read_clip(path: str | Path) -> Clip:
     """Read a WAV/FLAC/OGG file as one mono clip of CLIP_SECONDS at SAMPLE_RATE.
 
-    Several channels are averaged to mono (said in `notes` and `warnings`); other rates are
-    resampled; longer files keep their loudest CLIP_SECONDS, shorter ones (>= MIN_SECONDS) are
-    padded with silence. Empty, silent-only, too short or unreadable files raise DataError.
+    Several channels are averaged to mono and a clip above full scale is scaled down (both said
+    with `note` and kept in `notes`); other rates are resampled; longer files keep their loudest
+    CLIP_SECONDS, shorter ones (>= MIN_SECONDS) are padded with silence. Empty, silent-only, too
+    short, too long, non-finite or unreadable files raise DataError.
     """
     p = Path(path)
     data, rate = _read(p)
@@ -192,16 +207,24 @@ def read_clip(path: str | Path) -> Clip:
     if not np.isfinite(data).all():
         raise DataError(f"'{p}' contains NaN or infinite samples; re-export it as 16-bit PCM WAV.")
     notes: dict[str, float] = {"original_sample_rate": float(rate), "original_seconds": round(seconds, 3)}
-    warnings: list[str] = []
+    said: list[str] = []
     if data.shape[1] > 1:
         notes["mixed_down_from_channels"] = float(data.shape[1])
-        warnings.append(f"'{p}' has {data.shape[1]} channels; they were averaged to mono.")
-    wave = _resample(data.mean(axis=1), rate)
+        said.append(f"'{p}' has {data.shape[1]} channels; they were averaged to mono.")
+    wave = _resample(data.mean(axis=1, dtype=np.float64), rate)  # float64: samples near 3e38 stay finite
     if float(np.abs(wave).max()) < SILENT_PEAK:
         raise DataError(f"'{p}' is silent (its peak is below {FLOOR_DB:g} dBFS); give a file with sound in it.")
     wave, fit = fit_length(wave)
     notes.update(fit)
-    return Clip(np.clip(wave, -1, 1).astype(np.float32), notes, warnings)
+    gain_db = _below_full_scale(wave)
+    if gain_db < 0:
+        wave = wave * 10 ** (gain_db / 20)
+        notes["scaled_db"] = round(gain_db, 2)
+        said.append(f"'{p}' peaks {PEAK_DB - gain_db:.1f} dB above full scale; it was scaled down by "
+                    f"{-gain_db:.1f} dB rather than clipped.")
+    for line in said:
+        note(line)
+    return Clip(np.clip(wave, -1, 1).astype(np.float32), notes, said)
 
 
 def save_wav(path: str | Path, wave: np.ndarray | torch.Tensor) -> Path:
