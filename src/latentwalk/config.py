@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
-from numbers import Integral
+from numbers import Integral, Real
 from pathlib import Path
 from typing import Any, SupportsFloat, cast
 
@@ -52,7 +52,10 @@ class Options:
     values: frozenset[Any]
 
     def accepts(self, value: Any) -> bool:
-        return value in self.values
+        try:
+            return value in self.values
+        except TypeError:  # an unhashable value (a list, a dict) is not among them
+            return False
 
     def describe(self) -> str:
         return "one of " + ", ".join(repr(v) for v in sorted(self.values, key=str))
@@ -94,12 +97,31 @@ def check_params(
 
 
 MAX_STEPS = 4096
+# Work budgets, checked before any heavy work (the numbers are in the messages and the README).
+MAX_WALK_VALUES = 2**23  # frames x values per frame, summed over methods: 32 MB of float32 frames
+MAX_PPL_SAMPLES = 100_000  # StyleGAN's own count
+MAX_SEED = 2**63 - 1
+FPS = Interval(Real, 0.5, 100)  # GIF frame times below 10 ms are not shown as written by browsers
+
+
+def check_budget(n_values: int, what: str, hint: str) -> None:
+    if n_values > MAX_WALK_VALUES:
+        raise InvalidParameterError(
+            f"{what} would decode {n_values:,} values, over latentwalk's budget of {MAX_WALK_VALUES:,} "
+            f"(frames x values per frame); {hint}."
+        )
 
 
 def cache_dir() -> Path:
     """Where built-in models are trained once and kept: $LATENTWALK_CACHE, else the user cache."""
+    from latentwalk.errors import OutputError
+
     env = os.environ.get("LATENTWALK_CACHE")
     if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "latentwalk"
+        path = Path(env).expanduser()
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        path = Path(base) / "latentwalk"
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"The cache '{path}' exists and is not a folder; point LATENTWALK_CACHE at a folder.")
+    return path

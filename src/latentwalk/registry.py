@@ -31,12 +31,14 @@ class Registry(Generic[T]):
         self._items[name] = obj
 
     def get(self, name: str) -> T:
-        if name in self._items:
+        if isinstance(name, str) and name in self._items:
             return self._items[name]
         raise UnknownNameError(self.unknown_message(name))
 
-    def unknown_message(self, name: str) -> str:
+    def unknown_message(self, name: object) -> str:
         valid = ", ".join(sorted(self._items))
+        if not isinstance(name, str):
+            return f"A {self.kind} must be named by a string; got {name!r}. Valid names: {valid}."
         close = difflib.get_close_matches(name, list(self._items), n=1, cutoff=0.5)
         hint = f" Did you mean '{close[0]}'?" if close else ""
         return f"Unknown {self.kind} '{name}'.{hint} Valid names: {valid}."

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from latentwalk.errors import CheckpointError, InvalidParameterError, UnknownNameError
+from latentwalk.errors import CheckpointError, InvalidParameterError, OutputError, UnknownNameError
 from latentwalk.models import (
     FAMILIES,
     LatentModel,
@@ -92,11 +92,14 @@ def test_tampered_weights_are_refused(tiny_checkpoint: Path) -> None:
         load_checkpoint(tiny_checkpoint)
 
 
-def test_corrupt_weights_without_hash_are_refused(tiny_checkpoint: Path) -> None:
+def test_corrupt_weights_with_a_matching_hash_are_refused(tiny_checkpoint: Path) -> None:
+    import hashlib
+
+    corrupt = b"\x10\x00\x00\x00\x00\x00\x00\x00{not json"
     cfg = json.loads((tiny_checkpoint / "config.json").read_text())
-    del cfg["weights_sha256"]
+    cfg["weights_sha256"] = hashlib.sha256(corrupt).hexdigest()
     (tiny_checkpoint / "config.json").write_text(json.dumps(cfg))
-    (tiny_checkpoint / "model.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json")
+    (tiny_checkpoint / "model.safetensors").write_bytes(corrupt)
     with pytest.raises(CheckpointError, match="do not fit"):
         load_checkpoint(tiny_checkpoint)
 
@@ -148,7 +151,7 @@ def test_save_is_atomic_on_failure(tmp_path: Path, tiny_vae: torch.nn.Module, mo
         raise OSError("disk full")
 
     monkeypatch.setattr(ck, "file_sha256", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError, match="disk full"):
         save_checkpoint(tiny_vae, tmp_path / "ck")
     assert list(tmp_path.iterdir()) == []
 

@@ -21,23 +21,39 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from numbers import Integral, Real
 from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from latentwalk.config import Interval, Options, check_params
 from latentwalk.errors import InvalidParameterError
 from latentwalk.modalities.audio import N_BINS, N_FRAMES, SAMPLE_RATE
 from latentwalk.models.autoencoders import GaussianObjective, PointObjective
 from latentwalk.models.base import check_batch
-from latentwalk.models.families import FAMILIES
+from latentwalk.models.families import FAMILIES, MAX_DEPTH, MAX_LATENT_DIM, MAX_WIDTH, check_param_budget
 from latentwalk.models.nets import mlp
 
 INIT_LOGIT = -1.7  # sigmoid(-1.7) = 0.15
 ARCHS = ("mlp", "logconv")
 LOG_F_MIN = 50.0  # Hz: lowest centre of the log-frequency axis (below the lowest f0 of the data, 60 Hz)
 N_DOWN = 3  # stride-2 stages of the log-frequency convolutions
+
+
+_CONSTRAINTS = {
+    "bins": [Interval(Integral, 2, 4096)],
+    "frames": [Interval(Integral, 2, 4096)],
+    "latent_dim": [Interval(Integral, 1, MAX_LATENT_DIM)],
+    "hidden": [Interval(Integral, 1, MAX_WIDTH)],
+    "depth": [Interval(Integral, 1, MAX_DEPTH)],
+    "beta": [Interval(Real, 0, None, closed="left")],
+    "pool": [Interval(Integral, 1, 4096)],
+    "arch": [Options(frozenset(ARCHS))],
+    "channels": [Interval(Integral, 1, MAX_WIDTH)],
+    "bins_per_octave": [Interval(Integral, 4, 256)],
+}
 
 
 @dataclass(frozen=True)
@@ -56,18 +72,12 @@ class AudioAEConfig:
     bins_per_octave: int = 32  # logconv only: resolution of the log-frequency axis
 
     def __post_init__(self) -> None:
-        if min(self.bins, self.frames) < 2:
-            raise InvalidParameterError(f"`bins` and `frames` must be >= 2 but are {self.bins} and {self.frames}.")
-        if self.latent_dim < 1 or self.hidden < 1 or self.depth < 1:
-            raise InvalidParameterError("`latent_dim`, `hidden` and `depth` must be >= 1.")
-        if self.pool < 1 or self.frames % self.pool:
-            raise InvalidParameterError(f"`pool` must divide `frames` ({self.frames}) but is {self.pool}.")
-        if self.arch not in ARCHS:
-            raise InvalidParameterError(f"`arch` must be one of {', '.join(ARCHS)} but is '{self.arch}'.")
-        if self.channels < 1 or self.bins_per_octave < 4:
-            raise InvalidParameterError("`channels` must be >= 1 and `bins_per_octave` >= 4.")
-        if not self.beta >= 0:
-            raise InvalidParameterError(f"`beta` must be >= 0 but is {self.beta}.")
+        check_params(_CONSTRAINTS, vars(self), "AudioAEConfig")
+        if self.frames % self.pool:
+            raise InvalidParameterError(
+                f"The 'pool' parameter of AudioAEConfig must divide 'frames' ({self.frames}). Got {self.pool} instead."
+            )
+        check_param_budget("AudioAEConfig", lambda: AudioVAE(self))  # the VAE is the larger of the two
 
 
 def log_axis(config: AudioAEConfig) -> torch.Tensor:
@@ -76,16 +86,16 @@ def log_axis(config: AudioAEConfig) -> torch.Tensor:
     nyquist = SAMPLE_RATE / 2
     n = int(config.bins_per_octave * math.log2(nyquist / LOG_F_MIN)) + 1
     n -= n % (2**N_DOWN)
-    return LOG_F_MIN * 2 ** (torch.arange(n, dtype=torch.float64) / config.bins_per_octave)
+    return LOG_F_MIN * 2 ** (torch.arange(n, dtype=torch.float64, device="cpu") / config.bins_per_octave)
 
 
 def lin_to_log_matrix(config: AudioAEConfig) -> torch.Tensor:
     """(L, F): each log bin as a triangular average of the linear STFT bins around its centre
     (as a mel/constant-Q filterbank, e.g. Brown 1991), at least one linear bin wide at the bottom."""
     centres = log_axis(config)
-    lin = torch.linspace(0, SAMPLE_RATE / 2, config.bins, dtype=torch.float64)
-    step = float(lin[1] - lin[0])
-    half = torch.maximum(centres * (2 ** (1 / config.bins_per_octave) - 1), torch.tensor(step))  # (L,)
+    lin = torch.linspace(0, SAMPLE_RATE / 2, config.bins, dtype=torch.float64, device="cpu")
+    step = SAMPLE_RATE / 2 / (config.bins - 1)
+    half = (centres * (2 ** (1 / config.bins_per_octave) - 1)).clamp_min(step)  # (L,)
     w = (1 - (lin[None] - centres[:, None]).abs() / half[:, None]).clamp_min(0)  # (L, F)
     return (w / w.sum(1, keepdim=True)).to(torch.float32)
 
@@ -94,7 +104,7 @@ def log_to_lin_index(config: AudioAEConfig) -> tuple[torch.Tensor, torch.Tensor]
     """For each linear STFT bin, its fractional position on the log axis: (lower index, weight of
     the upper one), to interpolate a log-frequency spectrum back onto the linear bins."""
     n = len(log_axis(config))
-    lin = torch.linspace(0, SAMPLE_RATE / 2, config.bins, dtype=torch.float64).clamp_min(LOG_F_MIN)
+    lin = torch.linspace(0, SAMPLE_RATE / 2, config.bins, dtype=torch.float64, device="cpu").clamp_min(LOG_F_MIN)
     pos = (config.bins_per_octave * torch.log2(lin / LOG_F_MIN)).clamp(0, n - 1)
     lo = pos.floor().long().clamp(max=n - 2)
     return lo, (pos - lo).to(torch.float32)

@@ -8,16 +8,28 @@ same inputs give the same walk (pythae's `interpolate` samples, a defect we avoi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Integral, Real
 from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from latentwalk.config import Interval, Options, check_params
 from latentwalk.errors import InvalidParameterError
 from latentwalk.models.base import DiagonalGaussian, PointMass, check_batch
-from latentwalk.models.families import FAMILIES
+from latentwalk.models.families import FAMILIES, MAX_DEPTH, MAX_LATENT_DIM, MAX_WIDTH, check_param_budget
 from latentwalk.models.nets import make_nets
+
+_CONSTRAINTS = {
+    "channels": [Options(frozenset({1, 3}))],
+    "size": [Interval(Integral, 8, 1024)],
+    "latent_dim": [Interval(Integral, 1, MAX_LATENT_DIM)],
+    "width": [Interval(Integral, 1, MAX_WIDTH)],
+    "beta": [Interval(Real, 0, None, closed="left")],
+    "arch": [Options(frozenset({"conv", "mlp"}))],
+    "depth": [Interval(Integral, 1, MAX_DEPTH)],
+}
 
 
 @dataclass(frozen=True)
@@ -31,12 +43,12 @@ class ConvAEConfig:
     depth: int = 1  # mlp only: hidden layers in encoder and decoder
 
     def __post_init__(self) -> None:
-        if self.size % 4 or self.size < 8:
-            raise InvalidParameterError(f"`size` has to be a multiple of 4 and >= 8 but is {self.size}.")
-        if self.arch not in ("conv", "mlp"):
-            raise InvalidParameterError(f"`arch` must be 'conv' or 'mlp' but is {self.arch!r}.")
-        if self.latent_dim < 1 or self.width < 1 or self.channels not in (1, 3):
-            raise InvalidParameterError("`latent_dim` and `width` must be >= 1 and `channels` 1 or 3.")
+        check_params(_CONSTRAINTS, vars(self), "ConvAEConfig")
+        if self.size % 4:
+            raise InvalidParameterError(f"The 'size' parameter of ConvAEConfig must be a multiple of 4. Got {self.size} instead.")
+        # counted for the VAE, whose encoder (2 * latent_dim outputs) is the larger of the two
+        check_param_budget("ConvAEConfig", lambda: nn.ModuleList(make_nets(
+            self.arch, self.channels, self.size, self.width, 2 * self.latent_dim, self.latent_dim, self.depth)))
 
 
 class _ConvBase(nn.Module):

@@ -18,18 +18,21 @@ archive holds tensors and TorchScript code, read by a restricted loader), so ope
 cannot import modules or run Python. Calling the model runs its TorchScript program, which can
 only use TorchScript operators (all of torch's tensor ops, and any custom operator your process
 has loaded); treat a model from a stranger as you would any program: it decides what it computes.
+An error raised inside `encode` or `decode` comes back as one CheckpointError line naming the file.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from latentwalk.errors import CheckpointError
+from latentwalk.errors import CheckpointError, InvalidParameterError
+from latentwalk.models.checkpoint import MAX_CONFIG_BYTES, MAX_WEIGHTS_BYTES, check_regular_file, file_sha256
 from latentwalk.models.wrap import WrappedModel, wrap
 
 SCRIPT_FILE, META_FILE = "model.ts", "latentwalk.json"
@@ -55,37 +58,61 @@ def _parse_meta(text: str, where: str) -> dict[str, Any]:
     return meta
 
 
-def _read(path: Path) -> tuple[torch.jit.ScriptModule, dict[str, Any], Path]:
-    """(module, latentwalk.json contents, the script file)."""
+def _read(path: Path) -> tuple[torch.jit.ScriptModule, dict[str, Any], Path, str]:
+    """(module, latentwalk.json contents, the script file, where the metadata came from)."""
     script = path / SCRIPT_FILE if path.is_dir() else path
+    check_regular_file(script, MAX_WEIGHTS_BYTES)
     extra = {META_FILE: ""}
     try:
         module = torch.jit.load(str(script), map_location="cpu", _extra_files=extra)
-    except (RuntimeError, ValueError) as exc:
+    except (RuntimeError, ValueError, torch.jit.Error) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(f"'{script}' is not a TorchScript archive (make it with torch.jit.save): {first}") from None
     side = path / META_FILE if path.is_dir() else path.with_name(META_FILE)
-    if path.is_dir() and side.is_file():
-        return module, _parse_meta(side.read_text(), f"'{side}'"), script
+    if path.is_dir() and side.exists():
+        check_regular_file(side, MAX_CONFIG_BYTES)
+        return module, _parse_meta(side.read_text(), f"'{side}'"), script, f"'{side}'"
     if extra[META_FILE]:
-        return module, _parse_meta(extra[META_FILE], f"The latentwalk.json inside '{script}'"), script
+        where = f"The latentwalk.json inside '{script}'"
+        return module, _parse_meta(extra[META_FILE], where), script, where
     raise CheckpointError(
         f"'{path}' does not say its shapes: put {META_FILE} beside {SCRIPT_FILE}, or save the file with "
         f'torch.jit.save(m, path, _extra_files={{"{META_FILE}": json.dumps({{"latent_shape": ..., "data_shape": ...}})}}).'
     )
 
 
+def _first_line(exc: BaseException) -> str:
+    """The model's own error out of TorchScript's report, which starts with its traceback."""
+    text = str(exc).strip()
+    found = re.search(r"^[\w.]*(?:Error|Exception)\b.*$", text, re.MULTILINE)
+    line = found.group(0) if found else (text.splitlines() or [type(exc).__name__])[0]
+    return line.removeprefix("builtins.")
+
+
+def _guarded(fn: Callable[[torch.Tensor], Any], script: Path, name: str) -> Callable[[torch.Tensor], Any]:
+    def call(t: torch.Tensor) -> Any:
+        try:
+            return fn(t)
+        except (torch.jit.Error, RuntimeError, TypeError, ValueError) as exc:
+            raise CheckpointError(f"The TorchScript model '{script}' failed in {name}: {_first_line(exc)}") from exc
+
+    return call
+
+
 def load_torchscript(path: str | Path) -> tuple[WrappedModel, dict[str, Any]]:
     """A TorchScript folder or file -> (model, metadata) through `latentwalk.wrap`."""
     p = Path(path)
-    module, meta, script = _read(p)
+    module, meta, script, where = _read(p)
     if not hasattr(module, "decode"):
         raise CheckpointError(f"'{script}' has no `decode` method; export it with @torch.jit.export.")
     module.eval()
-    encode = module.encode if hasattr(module, "encode") else None
-    model = wrap(encode=encode, decode=module.decode, latent_shape=meta["latent_shape"], data_shape=meta["data_shape"],
-                 prior=meta.get("prior", "none"), modality=meta.get("modality", "image"))
+    encode = _guarded(module.encode, script, "encode") if hasattr(module, "encode") else None
+    try:
+        model = wrap(encode=encode, decode=_guarded(module.decode, script, "decode"), latent_shape=meta["latent_shape"],
+                     data_shape=meta["data_shape"], prior=meta.get("prior", "none"), modality=meta.get("modality", "image"))
+    except (InvalidParameterError, TypeError) as exc:  # TypeError: an unhashable "prior" or "modality"
+        raise CheckpointError(f"{where} does not describe a usable model: {exc}") from None
     model.add_module("scripted", module)  # so that .eval() / .to() reach it
     info = {"family": "torchscript", "source": "torchscript", "path": str(script),
-            "weights_sha256": hashlib.sha256(script.read_bytes()).hexdigest(), "config": meta}
+            "weights_sha256": file_sha256(script), "config": meta}
     return model, info

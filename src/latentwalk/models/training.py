@@ -37,7 +37,11 @@ class TrainReport:
 
 
 def build(family: str, config: Any, seed: int) -> nn.Module:
+    """A family's model with its weights drawn from `seed`, after checking its size (no allocation)."""
+    from latentwalk.models.families import check_param_budget
+
     cls = FAMILIES.get(family)
+    check_param_budget(f"The '{family}' config", lambda: cls(config))
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         return cls(config)  # type: ignore[no-any-return]

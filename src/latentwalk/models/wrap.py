@@ -18,6 +18,7 @@ generator, say), real inputs are inverted by optimising z through `decode` (see
 from __future__ import annotations
 
 from collections.abc import Callable
+from numbers import Integral
 from typing import Any
 
 import torch
@@ -25,6 +26,7 @@ from torch import nn
 
 from latentwalk.config import Options, check_params
 from latentwalk.errors import InvalidParameterError, UnsupportedOperationError
+from latentwalk.modalities.audio import SPEC_SHAPE
 from latentwalk.models.base import DiagonalGaussian, LatentDist, PointMass, check_batch
 from latentwalk.models.gan import InversionConfig, invert_decoder
 
@@ -33,17 +35,22 @@ TorchFn = Callable[[torch.Tensor], Any]
 _CONSTRAINTS: dict[str, list[Any]] = {
     "prior": [Options(frozenset({"gaussian", "uniform", "none"}))],
     "modality": [Options(frozenset({"image", "audio"}))],
+    "inversion": [InversionConfig, None],
 }
 
 
 def _shape(value: Any, name: str) -> tuple[int, ...]:
-    try:
-        shape = tuple(int(v) for v in value)
-    except TypeError:
-        shape = ()
-    if not shape or any(v < 1 for v in shape) or any(isinstance(v, bool) for v in value):
-        raise InvalidParameterError(f"`{name}` must be a tuple of positive ints such as (16,) or (1, 28, 28); got {value!r}.")
-    return shape
+    dims = tuple(value) if isinstance(value, (tuple, list)) else ()  # torch.Size is a tuple
+    if dims and all(isinstance(v, Integral) and not isinstance(v, bool) and v >= 1 for v in dims):
+        return tuple(int(v) for v in dims)
+    raise InvalidParameterError(
+        f"The '{name}' parameter of wrap must be a tuple of positive ints such as (16,) or (1, 28, 28). Got {value!r} instead."
+    )
+
+
+def _callable(fn: Any, name: str, what: str) -> None:
+    if not callable(fn):
+        raise InvalidParameterError(f"The '{name}' parameter of wrap must be a callable {what}. Got {fn!r} instead.")
 
 
 def _as_dist(out: Any) -> LatentDist:
@@ -129,10 +136,14 @@ def wrap(
     `prior` says how codes are distributed ("gaussian" = N(0, I), "uniform" or "none"); the
     typicality metrics and the inversion's prior term use it. Images are (C, H, W) in [0, 1].
     """
-    if decode is None or not callable(decode):
-        raise InvalidParameterError("`decode` must be a callable (a function or nn.Module) mapping z to x.")
-    if encode is not None and not callable(encode):
-        raise InvalidParameterError("`encode` must be a callable mapping x to z, or None for a decoder-only model.")
-    check_params(_CONSTRAINTS, {"prior": prior, "modality": modality}, "wrap")
-    return WrappedModel(encode, decode, _shape(latent_shape, "latent_shape"), _shape(data_shape, "data_shape"),
-                        prior, modality, inversion or InversionConfig())
+    _callable(decode, "decode", "(a function or nn.Module) mapping z to x")
+    if encode is not None:
+        _callable(encode, "encode", "mapping x to z, or None for a decoder-only model")
+    check_params(_CONSTRAINTS, {"prior": prior, "modality": modality, "inversion": inversion}, "wrap")
+    latent, data = _shape(latent_shape, "latent_shape"), _shape(data_shape, "data_shape")
+    if modality == "audio" and data != SPEC_SHAPE:
+        raise InvalidParameterError(
+            f"The 'data_shape' parameter of wrap must be {SPEC_SHAPE} for modality 'audio' (the spectrogram of "
+            f"latentwalk.modalities.audio.to_spectrogram). Got {data} instead."
+        )
+    return WrappedModel(encode, decode, latent, data, prior, modality, inversion or InversionConfig())
