@@ -34,6 +34,10 @@ class UnsupportedOperationError(LatentwalkError):
     """A model family cannot do what was asked (e.g. a GAN has no encoder)."""
 
 
+class ModelOutputError(LatentwalkError):
+    """A model produced NaN or inf (codes or frames): its weights or code are broken."""
+
+
 class OutputError(LatentwalkError):
     """An output location cannot be written."""
 
@@ -52,3 +56,15 @@ def require(module: str, extra: str) -> object:
         raise MissingExtraError(
             f"'{module}' is needed for this; install it with: pip install 'latentwalk[{extra}]'"
         ) from exc
+
+
+class LatentwalkWarning(UserWarning):
+    """Something was changed or assumed on the user's behalf (frames clamped, a loud sound scaled,
+    an image composited over white). The CLI prints it as one `note:` line; Python code can filter it."""
+
+
+def note(message: str) -> None:
+    """Tell the user, in one line, what latentwalk did on their behalf."""
+    import warnings
+
+    warnings.warn(message, LatentwalkWarning, stacklevel=2)

@@ -96,7 +96,7 @@ def test_unwritable_output(tiny_checkpoint: Path, tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
     code, _, err = run(*walk_args(tiny_checkpoint, blocker))
-    assert code == 2 and "is a file" in err
+    assert code == 2 and "is not a folder" in err
     code, _, err = run(*walk_args(tiny_checkpoint, blocker / "sub"))
     assert code == 2 and "Cannot write" in err
 
@@ -114,7 +114,7 @@ def test_train_bad_input(tmp_path: Path) -> None:
     code, _, err = run("train", "--data", "digitz", "--family", "ae", "--out", str(tmp_path / "ck"))
     assert code == 2 and "Did you mean 'digits'" in err
     code, _, err = run("train", "--data", "digits", "--family", "ae", "--epochs", "0", "--out", str(tmp_path / "ck"))
-    assert code == 2 and "'epochs' parameter of train" in err
+    assert code == 2 and "Invalid value for '--epochs'" in err and "latentwalk train --help" in err
 
 
 def test_list_names_every_registry() -> None:
@@ -132,7 +132,7 @@ def test_ppl_command(tiny_checkpoint: Path) -> None:
     code, out2, _ = run("ppl", "--model", str(tiny_checkpoint), "--samples", "300", "--json", "-q")
     assert json.loads(out2)["mean"] == res["mean"]  # same seed, same number
     code, _, err = run("ppl", "--model", str(tiny_checkpoint), "--samples", "0")
-    assert code == 2 and "n_samples" in err
+    assert code == 2 and "--samples" in err and err.count("\n") == 1
 
 
 def test_ppl_needs_a_gaussian_prior(tmp_path: Path, tiny_ae) -> None:  # type: ignore[no-untyped-def]

@@ -27,3 +27,23 @@ def reference_for(meta: dict[str, Any]) -> Any:
 
 def progress_option(f: Any) -> Any:
     return click.option("--quiet", "-q", is_flag=True, help="No progress bars.")(f)
+
+
+SEED = click.IntRange(0, 2**63 - 1)
+"""Seeds are what torch.Generator.manual_seed takes."""
+
+
+def output_options(f: Any) -> Any:
+    """--out and --force, shared by every command that writes a folder."""
+    f = click.option("--force", is_flag=True,
+                     help="Write into a folder that holds other files too; never deletes or overwrites files "
+                          "latentwalk did not write.")(f)
+    return click.option("--out", "-o", required=True, type=click.Path(), help="Output folder (new, empty, or one "
+                        "latentwalk wrote before).")(f)
+
+
+def check_out(out: str, force: bool) -> None:
+    """Refuse an unsafe --out before any work (the same check runs again when the folder is written)."""
+    from latentwalk.files import check_output
+
+    check_output(out, force)

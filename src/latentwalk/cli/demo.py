@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from latentwalk.cli import app
-from latentwalk.cli.common import progress_option
+from latentwalk.cli.common import SEED, check_out, progress_option
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
@@ -17,18 +17,18 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
 
 @app.command()
 @click.option("--out", "-o", default="latentwalk-demo", show_default=True, type=click.Path(), help="Report folder.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--force", is_flag=True, help="Write into a folder that holds other files too; never deletes or "
+              "overwrites files latentwalk did not write.")
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--all-families", is_flag=True, help="Also train and walk the heavier model families (slower).")
 @progress_option
-def demo(out: str, seed: int, all_families: bool, quiet: bool) -> None:
+def demo(out: str, force: bool, seed: int, all_families: bool, quiet: bool) -> None:
     """Train (or load cached) small models on embedded data and write an HTML report that teaches
     latent interpolation: crossfade vs LERP vs SLERP vs matched, with the numbers that judge them."""
     from pathlib import Path
 
     from latentwalk.demo import run_demo
-    from latentwalk.walk.output import check_destination
-
-    check_destination(Path(out))
-    ctx = run_demo(out, seed=seed, progress=not quiet, options={"all_families": all_families})
+    check_out(out, force)
+    ctx = run_demo(out, seed=seed, progress=not quiet, options={"all_families": all_families}, force=force)
     click.echo(_table(ctx.summary, ["model", "pair", "method", "evenness", "max/mean", "realism", "ACAI dist"]))
     click.echo(f"\nreport: {Path(out) / 'index.html'}   ({ctx.timings['total']:.1f} s)")

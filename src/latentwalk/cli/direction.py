@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import click
@@ -11,7 +9,7 @@ import numpy as np
 import torch
 
 from latentwalk.cli import app
-from latentwalk.cli.common import progress_option
+from latentwalk.cli.common import SEED, check_out, output_options, progress_option
 from latentwalk.errors import InvalidParameterError
 
 
@@ -41,16 +39,32 @@ def _pick(study: Any, kind: str, factor: str, positive: float | None, negative: 
     return best_for([study.score(d) for d in dirs], factor).direction
 
 
-def _write(out: str, study: Any, mw: Any, alpha: np.ndarray, score: Any, manifest: dict[str, Any], fps: float) -> None:
-    from latentwalk.render import save_strip
-    from latentwalk.walk.output import file_hashes, metrics_json, staged_output, versions, write_method
+def _check_factor(dataset: str, factor: str, kind: str, positive: float | None) -> None:
+    """Unknown factors, and categorical ones without --positive, fail before the dataset is encoded
+    (which, for a GAN, means inverting thousands of items)."""
+    from latentwalk.factors import recoverer_for
 
-    with staged_output(out) as tmp:
-        write_method(mw, tmp, "image", {"fps": fps})
-        save_strip(mw.frames.numpy(), tmp / "strip.png", labels=[f"α={a:+.1f}σ" for a in alpha])
-        full = {**manifest, "versions": versions(), "scores": score.scores, "own": score.own, "leak": score.leak,
-                "selectivity": score.selectivity, "metrics": metrics_json(mw), "files": file_hashes(tmp)}
-        (tmp / "manifest.json").write_text(json.dumps(full, indent=2, default=str) + "\n")
+    factors = recoverer_for(dataset).factors
+    if factor not in factors:
+        raise InvalidParameterError(f"Dataset '{dataset}' has no factor '{factor}'; its factors: {', '.join(factors)}.")
+    if kind != "pca" and factors[factor].kind == "categorical" and positive is None:
+        raise InvalidParameterError(
+            f"'{factor}' is categorical: say which class is positive with --positive (e.g. --positive 8), "
+            "and optionally --negative."
+        )
+    if positive is not None and not np.isfinite(positive):
+        raise InvalidParameterError(f"--positive must be a finite number; got {positive}.")
+
+
+def _write(out: str, force: bool, mw: Any, alpha: np.ndarray, score: Any, manifest: dict[str, Any], fps: float) -> None:
+    from latentwalk.render import save_strip
+    from latentwalk.walk.output import metrics_json, staged_output, write_method
+
+    manifest = {**manifest, "scores": score.scores, "own": score.own, "leak": score.leak,
+                "selectivity": score.selectivity, "metrics": metrics_json(mw)}
+    with staged_output(out, force, manifest) as stage:
+        write_method(mw, stage.path, "image", {"fps": fps})
+        save_strip(mw.frames.numpy(), stage.path / "strip.png", labels=[f"α={a:+.1f}σ" for a in alpha])
 
 
 @app.command()
@@ -61,44 +75,49 @@ def _write(out: str, study: Any, mw: Any, alpha: np.ndarray, score: Any, manifes
 @click.option("--negative", type=float, default=None, help="Negative class (default: every other class).")
 @click.option("--component", type=int, default=None, help="PCA only: which component (default: the best one for the factor).")
 @click.option("--from", "-a", "src", default=None, help="Item to start from (default: a random item of the dataset).")
-@click.option("--steps", type=int, default=9, show_default=True, help="Frames of the traversal.")
-@click.option("--range", "span", type=float, default=2.0, show_default=True, help="Walk alpha over [-range, range] sigma units.")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--fps", type=float, default=6, show_default=True)
-@click.option("--out", "-o", required=True, type=click.Path(), help="Output folder.")
+@click.option("--steps", type=click.IntRange(2, 256), default=9, show_default=True, help="Frames of the traversal.")
+@click.option("--range", "span", type=click.FloatRange(0, 100, min_open=True), default=2.0, show_default=True,
+              help="Walk alpha over [-range, range] sigma units.")
+@click.option("--seed", type=SEED, default=0, show_default=True)
+@click.option("--fps", type=click.FloatRange(0.5, 100), default=6, show_default=True)
+@output_options
 @progress_option
 def direction(model_spec: str, factor: str, kind: str, positive: float | None, negative: float | None,
               component: int | None, src: str | None, steps: int, span: float, seed: int, fps: float, out: str,
-              quiet: bool) -> None:
+              force: bool, quiet: bool) -> None:
     """Find a direction for FACTOR in MODEL's latent space, walk along it and score it."""
     from latentwalk.data import resolve_item
     from latentwalk.factors import DIRECTIONS, Study, alphas, traverse
     from latentwalk.metrics import WalkView, compute_metrics
     from latentwalk.models import load_model
     from latentwalk.walk import MethodWalk, decode_batched, encode_items
-    from latentwalk.walk.output import check_destination, command_line
+    from latentwalk.walk.core import clamp_frames
+    from latentwalk.walk.output import invocation
 
-    check_destination(Path(out))
+    check_out(out, force)
     if kind != "pca":
         DIRECTIONS.get(kind)  # "did you mean" before any work
     alpha = alphas(span, steps)
     model, meta = load_model(model_spec, progress=not quiet)
-    study = Study.of(model, _dataset_of(meta, model_spec), seed)
+    dataset = _dataset_of(meta, model_spec)
+    _check_factor(dataset, factor, kind, positive)
+    start = resolve_item(src, tuple(model.data_shape), getattr(model, "modality", "image")) if src is not None else None
+    study = Study.of(model, dataset, seed)
     d = _pick(study, kind, factor, positive, negative, component)
-    if src is not None:
-        z0 = encode_items(model, resolve_item(src, tuple(model.data_shape)).x[None], "mean", None)
+    if start is not None:
+        z0 = encode_items(model, start.x[None], "mean", None)
     else:
         z0 = study.codes[int(torch.randint(len(study.codes), (1,), generator=torch.Generator().manual_seed(seed)))][None]
     codes = traverse(z0, d, alpha)[0]  # (J, *L)
-    frames = decode_batched(model, codes)
+    frames = clamp_frames(decode_batched(model, codes), "the traversal")
     ts = torch.linspace(0, 1, steps)
     view = WalkView(frames=frames, ts=ts, codes=codes, prior=getattr(model, "prior", "none"), method=f"direction:{d.name}")
     mw = MethodWalk(d.name, ts, codes, frames, compute_metrics(view, ["smoothness", "typicality"]))
     score = study.score(d, span=span)
-    manifest = {"command": command_line(), "model": {"spec": model_spec, "weights_sha256": meta.get("weights_sha256")},
+    manifest = {**invocation(), "model": {"spec": model_spec, "weights_sha256": meta.get("weights_sha256")},
                 "dataset": study.dataset, "direction": {"kind": d.kind, "factor": factor, "name": d.name, "sigma": d.sigma,
                 "info": d.info, "vector": d.vector.flatten().tolist()}, "start": src, "alpha": alpha.tolist(), "seed": seed}
-    _write(out, study, mw, alpha.numpy(), score, manifest, fps)
+    _write(out, force, mw, alpha.numpy(), score, manifest, fps)
     parts = " · ".join(f"{k} {v:.2f}" for k, v in score.scores.items())
     click.echo(f"{d.name}: change per factor {parts}; leak {score.leak:.2f}")
     click.echo(f"wrote {out}")

@@ -7,17 +7,19 @@ import json
 import click
 
 from latentwalk.cli import app
-from latentwalk.cli.common import progress_option
+from latentwalk.cli.common import SEED, progress_option
+from latentwalk.config import MAX_PPL_SAMPLES
 
 
 @app.command()
 @click.option("--model", "-m", "model_spec", required=True, help="Built-in name or checkpoint folder.")
-@click.option("--samples", type=int, default=2000, show_default=True, help="Pairs of prior samples (StyleGAN used 100,000).")
+@click.option("--samples", type=click.IntRange(1, MAX_PPL_SAMPLES), default=2000, show_default=True,
+              help=f"Pairs of prior samples, at most {MAX_PPL_SAMPLES:,} (StyleGAN's count).")
 @click.option("--sampling", type=click.Choice(["full", "end"]), default="full", show_default=True,
               help="t ~ U(0, 1) (full) or the endpoints (end).")
 @click.option("--distance", default="l2", show_default=True, help="Frame distance: l2 (squared) or ssim.")
 @click.option("--method", default="slerp", show_default=True, help="Path in the prior's space (StyleGAN: slerp in Z).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @progress_option
 def ppl(model_spec: str, samples: int, sampling: str, distance: str, method: str, seed: int, as_json: bool, quiet: bool) -> None:
@@ -27,9 +29,12 @@ def ppl(model_spec: str, samples: int, sampling: str, distance: str, method: str
     import torch
 
     from latentwalk.errors import UnsupportedOperationError
-    from latentwalk.metrics import perceptual_path_length
+    from latentwalk.metrics import FRAME_DISTANCES, perceptual_path_length
     from latentwalk.models import load_model
+    from latentwalk.paths import PATHS
 
+    PATHS.get(method)  # names first, before any model is loaded
+    FRAME_DISTANCES.get(distance)
     model, meta = load_model(model_spec, progress=not quiet)
     if getattr(model, "prior", "none") != "gaussian":
         raise UnsupportedOperationError(

@@ -5,35 +5,50 @@ from __future__ import annotations
 import click
 
 from latentwalk.cli import app
-from latentwalk.cli.common import progress_option
+from latentwalk.cli.common import SEED, check_out, output_options, progress_option
+from latentwalk.errors import InvalidParameterError
+
+CLI_FAMILIES = ("ae", "vae")  # the families whose config these options describe
+
+
+def _check_family(family: str, dataset: str, modality: str) -> None:
+    from latentwalk.models import BUILTINS, FAMILIES
+
+    FAMILIES.get(family)  # "did you mean" for a typo
+    if family not in CLI_FAMILIES or modality != "image":
+        ready = ", ".join(n for n in BUILTINS.names() if BUILTINS.get(n).family == family) or "none yet"
+        raise InvalidParameterError(
+            f"`latentwalk train` trains the {' and '.join(CLI_FAMILIES)} families on image datasets, not "
+            f"'{family}' on '{dataset}'; built-in '{family}' models trained by their recipes: {ready}."
+        )
 
 
 @app.command()
-@click.option("--data", "dataset", required=True, help="Embedded dataset: digits or lines.")
-@click.option("--family", required=True, help="Model family: ae or vae.")
-@click.option("--latent-dim", type=int, default=16, show_default=True)
-@click.option("--width", type=int, default=16, show_default=True, help="Network width.")
+@click.option("--data", "dataset", required=True, help="Embedded image dataset: digits or lines.")
+@click.option("--family", required=True, help=f"Model family: {' or '.join(CLI_FAMILIES)}.")
+@click.option("--latent-dim", type=click.IntRange(1, 4096), default=16, show_default=True)
+@click.option("--width", type=click.IntRange(1, 1024), default=16, show_default=True, help="Network width.")
 @click.option("--arch", type=click.Choice(["conv", "mlp"]), default="conv", show_default=True)
-@click.option("--beta", type=float, default=1.0, show_default=True, help="VAE: weight of the KL term.")
-@click.option("--epochs", type=int, default=30, show_default=True)
-@click.option("--lr", type=float, default=2e-3, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--out", "-o", required=True, type=click.Path(), help="Checkpoint folder to write.")
+@click.option("--beta", type=click.FloatRange(0, 1000), default=1.0, show_default=True,
+              help="VAE: weight of the KL term (0 to 1000).")
+@click.option("--epochs", type=click.IntRange(1, 10_000), default=30, show_default=True)
+@click.option("--lr", type=click.FloatRange(0, 1, min_open=True), default=2e-3, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
+@output_options
 @progress_option
 def train(dataset: str, family: str, latent_dim: int, width: int, arch: str, beta: float, epochs: int, lr: float,
-          seed: int, out: str, quiet: bool) -> None:
-    """Train a model on an embedded dataset; writes model.safetensors + config.json."""
+          seed: int, out: str, force: bool, quiet: bool) -> None:
+    """Train a model on an embedded dataset; writes model.safetensors + config.json + manifest.json."""
     import time
-    from numbers import Integral, Real
 
-    from latentwalk.config import Interval, check_params
     from latentwalk.data import get_dataset
     from latentwalk.models import FAMILIES, TrainConfig, build, save_checkpoint
     from latentwalk.models import train as fit
+    from latentwalk.walk.output import invocation
 
-    check_params({"epochs": [Interval(Integral, 1, 10_000)], "lr": [Interval(Real, 0, 1, "neither")],
-                  "seed": [Interval(Integral, 0, 2**63 - 1)]}, {"epochs": epochs, "lr": lr, "seed": seed}, "train")
     ds = get_dataset(dataset)
+    _check_family(family, dataset, ds.modality)
+    check_out(out, force)
     cls = FAMILIES.get(family)
     split = ds.load()
     c, size = split.x.shape[1], split.x.shape[-1]
@@ -41,9 +56,12 @@ def train(dataset: str, family: str, latent_dim: int, width: int, arch: str, bet
     model = build(family, config, seed)
     start = time.perf_counter()
     report = fit(model, split.x, TrainConfig(epochs=epochs, lr=lr, seed=seed), progress=not quiet, desc=f"training {family}")
+    if not all(bool(p.isfinite().all()) for p in model.state_dict().values() if p.is_floating_point()):
+        raise InvalidParameterError(f"Training diverged (weights became NaN or inf; best validation loss "
+                                    f"{report.best_val_loss}); try a smaller --lr or --beta. Nothing was written.")
     extra = {"trained_on": {"dataset": dataset, "n_items": len(split.x)},
              "training": {"seed": seed, "epochs_run": report.epochs_run, "stopped_early": report.stopped_early,
                           "best_val_loss": report.best_val_loss, "seconds": round(time.perf_counter() - start, 2)}}
-    save_checkpoint(model, out, extra)
+    save_checkpoint(model, out, extra, force=force, manifest=invocation())
     click.echo(f"trained {family} on {dataset} in {extra['training']['seconds']} s "
                f"({report.epochs_run} epochs, val loss {report.best_val_loss:.3f}); wrote {out}")

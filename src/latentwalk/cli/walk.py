@@ -5,12 +5,19 @@ from __future__ import annotations
 import click
 
 from latentwalk.cli import app
-from latentwalk.cli.common import ground_truth_for, progress_option, reference_for
-from latentwalk.config import MAX_STEPS
+from latentwalk.cli.common import (
+    SEED,
+    check_out,
+    ground_truth_for,
+    output_options,
+    progress_option,
+    reference_for,
+)
+from latentwalk.config import FPS, MAX_STEPS, check_params
 from latentwalk.data import resolve_item
 from latentwalk.models import load_model
 from latentwalk.walk import run_walk, write_walk
-from latentwalk.walk.output import check_destination, command_line, headline
+from latentwalk.walk.output import headline, invocation
 
 
 @app.command()
@@ -24,27 +31,30 @@ from latentwalk.walk.output import check_destination, command_line, headline
 @click.option("--loop", is_flag=True, help="Return to the start (a seamless loop for videos).")
 @click.option("--posterior", type=click.Choice(["mean", "sample"]), default="mean", show_default=True, help="Encode to the posterior mean or a sample of it.")
 @click.option("--distance", default="l2", show_default=True, help="Frame distance for the metrics: l2 or ssim.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for every random choice.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed for every random choice.")
 @click.option("--fps", type=float, default=8, show_default=True, help="Frames per second of walk.gif and walk.mp4.")
-@click.option("--out", "-o", required=True, type=click.Path(), help="Output folder.")
+@output_options
 @progress_option
 def walk(model_spec: str, src: str, dst: str, via: tuple[str, ...], methods: tuple[str, ...], steps: int, schedule: str,
-         loop: bool, posterior: str, distance: str, seed: int, fps: float, out: str, quiet: bool) -> None:
+         loop: bool, posterior: str, distance: str, seed: int, fps: float, out: str, force: bool, quiet: bool) -> None:
     """Walk from one item to another in MODEL's latent space."""
-    from pathlib import Path
+    from latentwalk.walk.core import check_walk_request
 
-    check_destination(Path(out))
+    check_params({"fps": [FPS]}, {"fps": fps}, "walk")
+    check_walk_request(list(methods), steps, schedule, distance)
+    check_out(out, force)
     model, meta = load_model(model_spec, progress=not quiet)
     modality = getattr(model, "modality", "image")
+    check_walk_request(list(methods), steps, schedule, distance, data_shape=tuple(model.data_shape))
     items = [resolve_item(s, tuple(model.data_shape), modality) for s in (src, *via, dst)]
     result = run_walk(model, items, list(methods), steps, schedule, loop, posterior, seed, distance,
                     ground_truth_for(meta), reference=reference_for(meta))  # type: ignore[arg-type]
     manifest = {
-        "command": command_line(),
+        **invocation(),
         "model": {"spec": model_spec, "family": meta.get("family"), "weights_sha256": meta.get("weights_sha256"),
                   "builtin": meta.get("builtin"), "config": meta.get("config"), "trained_on": meta.get("trained_on")},
     }
-    write_walk(result, out, manifest, fps, modality)
+    write_walk(result, out, manifest, fps, modality, force)
     for name, mw in result.walks.items():
         click.echo(f"{name:>10}  {headline(mw)}")
     click.echo(f"wrote {out}")

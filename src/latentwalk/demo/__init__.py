@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -19,13 +18,15 @@ TITLE = "latentwalk demo: walking through latent space"
 SUBTITLE = "Why interpolating codes beats mixing pixels, and how to tell a good walk from a bad one."
 
 
-def run_demo(out: str | Path, seed: int = 0, progress: bool = True, options: dict[str, Any] | None = None) -> DemoContext:
+def run_demo(out: str | Path, seed: int = 0, progress: bool = True, options: dict[str, Any] | None = None,
+             force: bool = False) -> DemoContext:
     """Run every section into a staged folder, then write index.html and manifest.json."""
     from latentwalk.models import prepare_builtins
-    from latentwalk.walk.output import command_line, file_hashes, staged_output, versions
+    from latentwalk.walk.output import invocation, staged_output
 
     start = time.perf_counter()
-    with staged_output(out) as tmp:
+    with staged_output(out, force, invocation()) as stage:
+        tmp = stage.path
         ctx = DemoContext(tmp, Report(TITLE, SUBTITLE), seed, progress, dict(options or {}))
         sections = [e for e in ordered_sections() if not e.opt_in or ctx.options.get(e.opt_in)]
         prepare_builtins([m for e in sections for m in e.models], progress)  # cold cache: all at once
@@ -36,8 +37,6 @@ def run_demo(out: str | Path, seed: int = 0, progress: bool = True, options: dic
             ctx.timings[entry.name] = round(time.perf_counter() - t0, 2)
         ctx.timings["total"] = round(time.perf_counter() - start, 2)
         ctx.report.write(tmp / "index.html")
-        manifest = {"command": command_line(), "seed": seed, "options": ctx.options, "versions": versions(),
-                    "timings_s": ctx.timings, "sections": ctx.manifest, "files": file_hashes(tmp)}
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+        stage.manifest.update({"seed": seed, "options": ctx.options, "timings_s": ctx.timings, "sections": ctx.manifest})
     ctx.out = Path(out)
     return ctx

@@ -14,10 +14,10 @@ from typing import Any, Literal
 
 import torch
 
-from latentwalk.config import MAX_STEPS, Interval, Options, check_params
+from latentwalk.config import MAX_SEED, MAX_STEPS, Interval, Options, check_budget, check_params
 from latentwalk.data import Item
-from latentwalk.errors import InvalidParameterError
-from latentwalk.metrics import MetricResult, WalkView, compute_metrics
+from latentwalk.errors import InvalidParameterError, ModelOutputError, note
+from latentwalk.metrics import FRAME_DISTANCES, MetricResult, WalkView, compute_metrics
 from latentwalk.paths import PATHS, SCHEDULES, keyframe_walk
 
 Posterior = Literal["mean", "sample"]
@@ -54,27 +54,70 @@ def _check_inputs(x: torch.Tensor, data_shape: tuple[int, ...]) -> None:
         raise InvalidParameterError("An input contains NaN or inf values; inputs must be finite.")
 
 
+def check_finite(x: torch.Tensor, what: str, unit: str = "step") -> None:
+    """Raise ModelOutputError naming the first of x's leading entries that holds NaN or inf."""
+    bad = ~torch.isfinite(x.reshape(len(x), -1)).all(dim=1) if x.numel() else torch.zeros(0, dtype=torch.bool)
+    if bool(bad.any()):
+        i = int(bad.nonzero()[0])
+        raise ModelOutputError(
+            f"{what} holds NaN or inf at {unit} {i} of {len(x)}; the model's weights or code are broken "
+            "(check them, or retrain); nothing was written."
+        )
+
+
+def clamp_frames(frames: torch.Tensor, what: str) -> torch.Tensor:
+    """Frames are promised in [0, 1]; a model whose range is wider is clamped, and says so once."""
+    lo, hi = float(frames.min()), float(frames.max())
+    if lo < -1e-3 or hi > 1 + 1e-3:
+        note(f"{what}: the model decoded values in [{lo:.3g}, {hi:.3g}]; frames are clamped to [0, 1].")
+    return frames.clamp(0, 1)
+
+
 @torch.no_grad()
 def decode_batched(model: Any, z: torch.Tensor, batch: int = DECODE_BATCH) -> torch.Tensor:
-    """(N, *L) -> (N, *X), in batches so that long walks keep memory flat."""
-    return torch.cat([model.decode(z[i : i + batch]) for i in range(0, len(z), batch)])
+    """(N, *L) -> (N, *X), in batches so that long walks keep memory flat; NaN is an error."""
+    x = torch.cat([model.decode(z[i : i + batch]) for i in range(0, len(z), batch)])
+    check_finite(x, "The decoded walk", "frame")
+    return x
 
 
 def encode_items(model: Any, x: torch.Tensor, posterior: Posterior, generator: torch.Generator | None) -> torch.Tensor:
     """x (K, *X) -> codes (K, *L). Models without an encoder (a GAN) set `has_encoder = False` and
     provide `invert(x, generator=...) -> (K, *L)`, which may optimise (so no no_grad here)."""
     if not getattr(model, "has_encoder", True):
-        return model.invert(x, generator=generator).detach()
-    with torch.no_grad():
-        dist = model.encode(x)
-        return dist.mode() if posterior == "mean" else dist.sample(generator)
+        z = model.invert(x, generator=generator).detach()
+    else:
+        with torch.no_grad():
+            dist = model.encode(x)
+            z = dist.mode() if posterior == "mean" else dist.sample(generator)
+    check_finite(z, "The code of an input", "input")
+    return z
+
+
+def check_walk_request(methods: list[str], steps: int, schedule: str, distance: str,
+                       data_shape: tuple[int, ...] | None = None) -> None:
+    """Names, ranges and the work budget of a walk, before anything heavy runs."""
+    check_params({"steps": _CONSTRAINTS["steps"]}, {"steps": steps}, "walk")
+    if not methods:
+        raise InvalidParameterError("Give at least one path method (e.g. 'slerp').")
+    for name in methods:
+        PATHS.get(name)
+    if schedule != EVEN:
+        SCHEDULES.get(schedule)
+    FRAME_DISTANCES.get(distance)
+    if data_shape is not None:
+        per_frame = 1
+        for n in data_shape:
+            per_frame *= int(n)
+        check_budget(len(set(methods)) * steps * per_frame, f"{len(set(methods))} method(s) x {steps} steps",
+                     "use fewer --steps or methods")
 
 
 _CONSTRAINTS = {
     "steps": [Interval(Integral, 2, MAX_STEPS)],
     "posterior": [Options(frozenset({"mean", "sample"}))],
     "loop": [bool],
-    "seed": [Interval(Integral, 0, 2**63 - 1)],
+    "seed": [Interval(Integral, 0, MAX_SEED)],
 }
 
 
@@ -156,12 +199,7 @@ def run_walk(
     check_params(_CONSTRAINTS, {"steps": steps, "posterior": posterior, "loop": loop, "seed": seed}, "walk")
     if len(items) < 2:
         raise InvalidParameterError(f"A walk needs at least 2 items but got {len(items)}.")
-    if not methods:
-        raise InvalidParameterError("Give at least one path method (e.g. 'slerp').")
-    for name in methods:
-        PATHS.get(name)
-    if schedule != EVEN:
-        SCHEDULES.get(schedule)
+    check_walk_request(methods, steps, schedule, distance, tuple(model.data_shape))
     x = torch.stack([it.x for it in items])  # (K, *X)
     _check_inputs(x, tuple(model.data_shape))
     generator = torch.Generator().manual_seed(seed)
@@ -170,6 +208,7 @@ def run_walk(
     walks: dict[str, MethodWalk] = {}
     for name in dict.fromkeys(methods):
         mw = walk_one(model, name, x, codes, steps, schedule, loop, distance, (method_options or {}).get(name))
+        mw.frames = clamp_frames(mw.frames, f"the '{name}' walk")
         with torch.no_grad():
             mw.metrics = {**mw.metrics, **compute_metrics(_view(model, mw, x, recon, ground_truth, reference), metrics, distance)}
         walks[name] = mw

@@ -1,75 +1,23 @@
 """Writing a walk's folder: arrays, pictures, movies, metrics and a manifest, all or nothing.
 
-Everything is written into a hidden temporary folder beside the destination and renamed into
-place at the end, so a failure never leaves a half-written output folder. An existing folder is
-replaced only if it is empty or was written by latentwalk (it holds a manifest.json).
+The folder is staged and committed by `latentwalk.files.staged_output`: a failure leaves nothing
+half-written, and an existing folder is replaced only when it holds exactly what latentwalk wrote.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
-import platform
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from latentwalk.errors import OutputError
-from latentwalk.files import staged_folder
+from latentwalk.files import sha256_bytes, staged_output, write_json
 from latentwalk.registry import Registry
 from latentwalk.walk.core import MethodWalk, WalkResult
 
-MANIFEST = "manifest.json"
-
-
-def check_destination(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"'{out}' exists and is a file; choose a folder path for --out.")
-    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).exists():
-        raise OutputError(
-            f"'{out}' exists and holds files latentwalk did not write; choose an empty or new folder for --out."
-        )
-
-
-@contextlib.contextmanager
-def staged_output(out: str | Path) -> Iterator[Path]:
-    """Yield a temporary folder; on success it replaces `out`, on failure it is removed."""
-    out = Path(out).expanduser()
-    check_destination(out)
-    try:
-        with staged_folder(out) as tmp:
-            yield tmp
-    except OSError as exc:  # unwritable place, full disk: one line, and the stage is already gone
-        raise OutputError(f"Cannot write to '{out}': {exc.strerror or exc}. Choose a writable --out.") from None
-
-
-def versions() -> dict[str, str]:
-    import torch
-
-    from latentwalk import __version__
-
-    return {
-        "latentwalk": __version__,
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "numpy": np.__version__,
-    }
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def file_hashes(folder: Path) -> dict[str, str]:
-    out = {}
-    for p in sorted(folder.rglob("*")):
-        if p.is_file() and p.name != MANIFEST:
-            out[str(p.relative_to(folder))] = sha256_bytes(p.read_bytes())
-    return out
+__all__ = ["invocation", "staged_output", "write_method", "write_walk"]
 
 
 def metrics_json(mw: MethodWalk) -> dict[str, Any]:
@@ -105,7 +53,7 @@ def write_method(mw: MethodWalk, folder: Path, modality: str = "image", options:
     if mw.codes is not None:
         np.save(folder / "codes.npy", mw.codes.detach().cpu().numpy().astype(np.float32))
     writer(mw, folder, options or {})
-    (folder / "metrics.json").write_text(json.dumps(metrics_json(mw), indent=2) + "\n")
+    write_json(folder / "metrics.json", metrics_json(mw))
 
 
 def headline(mw: MethodWalk) -> str:
@@ -140,9 +88,8 @@ def write_image_comparison(result: WalkResult, folder: Path) -> None:
     save_grid(rows, folder / "comparison.png", notes=[headline(mw) for mw in result.walks.values()])
 
 
-def write_walk(
-    result: WalkResult, out: str | Path, manifest: dict[str, Any], fps: float = 8, modality: str = "image"
-) -> Path:
+def write_walk(result: WalkResult, out: str | Path, manifest: dict[str, Any], fps: float = 8, modality: str = "image",
+               force: bool = False) -> Path:
     """Write the whole walk folder atomically; returns the final path.
 
     One method: its files at the top of the folder. Several: one sub-folder per method, plus a
@@ -150,35 +97,45 @@ def write_walk(
     """
     methods = list(result.walks)
     options = {"fps": fps}
-    with staged_output(out) as tmp:
+    with staged_output(out, force, manifest) as stage:
+        tmp = stage.path
         if len(methods) == 1:
             write_method(result.walks[methods[0]], tmp, modality, options)
         else:
             for name, mw in result.walks.items():
                 write_method(mw, tmp / name, modality, options)
             COMPARISON_WRITERS.get(modality)(result, tmp)
+            write_json(tmp / "metrics.json", {name: metrics_json(mw) for name, mw in result.walks.items()})
         np.save(tmp / "inputs.npy", result.inputs.cpu().numpy().astype(np.float32))
-        all_metrics = {name: metrics_json(mw) for name, mw in result.walks.items()}
-        if len(methods) > 1:
-            (tmp / "metrics.json").write_text(json.dumps(all_metrics, indent=2) + "\n")
-        full = {
-            **manifest,
+        stage.manifest.update({
             "methods": methods,
             "params": result.params,
             "items": [{"spec": it.source, "factors": it.factors} for it in result.items],
             "inputs_sha256": sha256_bytes(np.ascontiguousarray(result.inputs.cpu().numpy()).tobytes()),
-            "versions": versions(),
             "metrics": {n: {k: r.summary for k, r in mw.metrics.items()} for n, mw in result.walks.items()},
-            "files": file_hashes(tmp),
-        }
-        (tmp / MANIFEST).write_text(json.dumps(full, indent=2, default=str) + "\n")
+        })
     return Path(out)
 
 
-def command_line() -> list[str]:
-    """The latentwalk command being run, as a list of words (falls back to sys.argv outside click)."""
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return str(value) if isinstance(value, Path) else value
+
+
+def invocation() -> dict[str, Any]:
+    """The running command as data: its words (for people) and its parsed parameters (for
+    `latentwalk rerun`, which rebuilds the call from them and never executes the words)."""
+    import os
+
     import click
 
     ctx = click.get_current_context(silent=True)
-    argv = ctx.find_root().meta.get("latentwalk.argv") if ctx is not None else None
-    return ["latentwalk", *(argv if argv is not None else sys.argv[1:])]
+    if ctx is None:
+        return {"command": ["latentwalk", *sys.argv[1:]], "cwd": os.getcwd()}
+    argv = ctx.find_root().meta.get("latentwalk.argv")
+    return {
+        "command": ["latentwalk", *(argv if argv is not None else sys.argv[1:])],
+        "invocation": {"command": ctx.command.name, "params": {k: _plain(v) for k, v in ctx.params.items()}},
+        "cwd": os.getcwd(),
+    }
