@@ -12,11 +12,36 @@ T = TypeVar("T")
 
 
 class Registry(Generic[T]):
-    """A name -> object map whose misses list the valid names and suggest the closest one."""
+    """A name -> object map whose misses list the valid names and suggest the closest one.
 
-    def __init__(self, kind: str) -> None:
+    With an entry-point `group` (pytest's `pytest11` way), another installed package adds to it
+    without editing latentwalk: `[project.entry-points."latentwalk.paths"] wiggle = "pkg.mod:METHOD"`
+    makes METHOD the entry 'wiggle'. They are loaded on the first look-up, after latentwalk's own."""
+
+    def __init__(self, kind: str, group: str | None = None) -> None:
         self.kind = kind
+        self.group = group
         self._items: dict[str, T] = {}
+        self._plugins_loaded = group is None
+
+    def _load_plugins(self) -> None:
+        if self._plugins_loaded:
+            return
+        self._plugins_loaded = True
+        from importlib.metadata import entry_points
+
+        for ep in sorted(entry_points(group=self.group or ""), key=lambda e: e.name):
+            if ep.name in self._items:
+                continue  # a plug-in never replaces latentwalk's own entry
+            try:
+                obj = ep.load()
+            except Exception as exc:  # a broken plug-in must not break every command
+                import warnings
+
+                warnings.warn(f"plug-in '{ep.name}' ({ep.value}) of {self.group} failed to load: {exc}", stacklevel=2)
+                continue
+            if ep.name not in self._items:  # loading may have registered it itself
+                self._items[ep.name] = obj
 
     def register(self, name: str) -> Callable[[T], T]:
         def deco(obj: T) -> T:
@@ -31,6 +56,7 @@ class Registry(Generic[T]):
         self._items[name] = obj
 
     def get(self, name: str) -> T:
+        self._load_plugins()
         if isinstance(name, str) and name in self._items:
             return self._items[name]
         raise UnknownNameError(self.unknown_message(name))
@@ -44,16 +70,18 @@ class Registry(Generic[T]):
         return f"Unknown {self.kind} '{name}'.{hint} Valid names: {valid}."
 
     def names(self) -> list[str]:
+        self._load_plugins()
         return sorted(self._items)
 
     def __contains__(self, name: object) -> bool:
+        self._load_plugins()
         return name in self._items
 
     def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self._items))
+        return iter(self.names())
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self.names())
 
 
 def import_submodules(package: str, skip: tuple[str, ...] = ()) -> None:

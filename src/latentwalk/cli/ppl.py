@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from latentwalk.cli import app
@@ -46,7 +44,9 @@ def ppl(model_spec: str, samples: int, sampling: str, distance: str, method: str
     result.update({"model": model_spec, "weights_sha256": meta.get("weights_sha256"), "sampling": sampling,
                    "distance": distance, "method": method, "seed": seed})
     if as_json:
-        click.echo(json.dumps(result, indent=2))
+        from latentwalk.files import json_text
+
+        click.echo(json_text(result)[0].rstrip())
     else:
         click.echo(f"PPL ({sampling}, {distance}, {method}) of {model_spec}: {result['mean']:.4g} "
                    f"(kept {int(result['n_kept'])} of {int(result['n_samples'])} samples)")

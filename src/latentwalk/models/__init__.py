@@ -93,7 +93,20 @@ def _refuse_hub_name(spec: str, progress: bool) -> tuple[nn.Module, dict[str, An
     raise hub_name_error(spec)
 
 
+def _exported(spec: str) -> bool:
+    from latentwalk.models.export import is_exported
+
+    return is_exported(spec)
+
+
+def _load_exported(spec: str, progress: bool) -> tuple[nn.Module, dict[str, Any]]:
+    from latentwalk.models.export import load_exported
+
+    return load_exported(spec)
+
+
 MODEL_LOADERS.add("builtin", ModelLoader(0, lambda s: s in BUILTINS, load_builtin))
+MODEL_LOADERS.add("exported", ModelLoader(25, _exported, _load_exported))
 MODEL_LOADERS.add("diffusers", ModelLoader(20, _diffusers_folder, _load_diffusers))
 MODEL_LOADERS.add("torchscript", ModelLoader(30, _torchscript, _load_torchscript))
 MODEL_LOADERS.add("hub-name", ModelLoader(40, _hub_name, _refuse_hub_name))

@@ -56,7 +56,7 @@ def save_checkpoint(model: nn.Module, directory: str | Path, extra: dict[str, An
             "weights_sha256": file_sha256(tmp / WEIGHTS),
             **(extra or {}),
         }
-        (tmp / CONFIG).write_text(json.dumps(meta, indent=2) + "\n")
+        files.write_json(tmp / CONFIG, meta)
     return out
 
 

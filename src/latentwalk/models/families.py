@@ -31,7 +31,7 @@ class Family(Protocol):
     def training_loss(self, x: torch.Tensor, generator: torch.Generator | None) -> dict[str, torch.Tensor]: ...
 
 
-FAMILIES: Registry[type] = Registry("model family")
+FAMILIES: Registry[type] = Registry("model family", group="latentwalk.models")
 
 
 def check_param_budget(owner: str, build: Callable[[], nn.Module]) -> None:

@@ -43,7 +43,7 @@ class PathMethod:
     route: RouteFn | None = None  # walks all keyframes at once (see the module docstring)
 
 
-PATHS: Registry[PathMethod] = Registry("path method")
+PATHS: Registry[PathMethod] = Registry("path method", group="latentwalk.paths")
 
 
 def register_path(

@@ -26,13 +26,30 @@ DECODE_BATCH = 256
 
 @dataclass
 class MethodWalk:
-    """One method's walk: (T,) positions, (T, *L) codes (None in data space), (T, *X) frames."""
+    """One method's walk: (T,) positions, (T, *L) codes (None in data space), (T, *X) frames.
+
+    The route: frame i lies between keyframes a = floor(s) and a + 1 (mod K on a loop) at weight
+    s - floor(s), where s = ts[i] * segments (see `segment_weights`), so a consumer that needs the
+    mix (a crossfade of waveforms) reads it here instead of guessing it back from the frames."""
 
     method: str
     ts: torch.Tensor
     codes: torch.Tensor | None
     frames: torch.Tensor
     metrics: dict[str, MetricResult] = field(default_factory=dict)
+    keyframes: int = 2
+    loop: bool = False
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)  # derived data (e.g. waveforms), per walk
+
+    def segment_weights(self) -> list[tuple[int, int, float]]:
+        """(keyframe a, keyframe b, weight of b) for every frame of the route."""
+        segments = self.keyframes if self.loop else self.keyframes - 1
+        out = []
+        for t in self.ts.detach().cpu().double().tolist():
+            s = t * segments
+            a = min(int(s), segments - 1)
+            out.append((a % self.keyframes, (a + 1) % self.keyframes, s - a))
+        return out
 
 
 @dataclass
@@ -208,6 +225,7 @@ def run_walk(
     walks: dict[str, MethodWalk] = {}
     for name in dict.fromkeys(methods):
         mw = walk_one(model, name, x, codes, steps, schedule, loop, distance, (method_options or {}).get(name))
+        mw.keyframes, mw.loop = len(items), loop
         mw.frames = clamp_frames(mw.frames, f"the '{name}' walk")
         with torch.no_grad():
             mw.metrics = {**mw.metrics, **compute_metrics(_view(model, mw, x, recon, ground_truth, reference), metrics, distance)}
