@@ -18,7 +18,7 @@ import time
 
 import torch
 
-from latentwalk.models import load_model
+from latentwalk.api import load_model
 from latentwalk.paths import interpolate
 from latentwalk.paths.geodesic import geodesic_path
 
@@ -75,7 +75,7 @@ def main() -> None:
     ap.add_argument("--pairs", type=int, default=4)
     args = ap.parse_args()
     torch.manual_seed(0)  # stochman's spline starts from zeros; Adam is deterministic on CPU
-    model, _ = load_model(args.model, progress=False)
+    model = load_model(args.model, progress=False)
     z0, z1 = endpoints(model, args.pairs)
     straight = decoded_length(model.decode, interpolate(z0, z1, torch.linspace(0, 1, DENSE), "lerp"))
     rows = []

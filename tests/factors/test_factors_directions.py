@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from latentwalk.errors import InvalidParameterError, UnknownNameError
-from latentwalk.factors import FactorInfo, find_direction, pca_directions, traverse
+from latentwalk.factors import DIRECTIONS, FactorInfo, binary_target, find_direction, pca_directions, traverse
 
 BINARY = FactorInfo("a", "categorical", 1.0)
 
@@ -70,3 +70,58 @@ def test_bad_input() -> None:
         find_direction("atvec", z, "a", a, BINARY, positive=7.0)
     with pytest.raises(UnknownNameError, match="Did you mean 'atvec'"):
         find_direction("atvek", z, "a", a, BINARY, positive=1.0)
+
+
+# --- every kind through the registry, PCA included ---------------------------------------------------
+
+
+def axis_codes(n: int = 3000, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Codes whose principal axes are the coordinate axes, with sigma 3, 2, 1, 0.5, 0.2: factor a
+    (binary) moves axis 1 only, so PCA's first axis is noise and its second is a."""
+    g = torch.Generator().manual_seed(seed)
+    a = (torch.rand(n, generator=g) < 0.5).double()
+    z = torch.randn(n, 5, generator=g, dtype=torch.float64) * torch.tensor([3.0, 0.6, 1.0, 0.5, 0.2], dtype=torch.float64)
+    z[:, 1] += 3.6 * (a - 0.5)  # std sqrt(0.36 + 3.24) ~ 1.9: PCA's second axis
+    return z, a
+
+
+@pytest.mark.parametrize("kind", ["atvec", "balanced", "classifier", "pca"])
+def test_every_kind_has_the_same_call(kind: str) -> None:
+    z, a = axis_codes(600)
+    y, used = binary_target(a, BINARY, 1.0)
+    d = DIRECTIONS.get(kind)(z, "a", y, used, others=None, seed=0)
+    assert d.kind == kind and d.vector.shape == (5,) and d.vector.norm().item() == pytest.approx(1.0)
+    assert d.sigma > 0 and abs(float(d.vector[1])) > 0.9  # every kind finds a's axis here
+    assert float(d.vector[1]) > 0  # pointing at the positives
+
+
+def test_pca_finder_picks_the_axis_that_separates_the_factor() -> None:
+    z, a = axis_codes()
+    d = find_direction("pca", z, "a", a, BINARY, positive=1.0)
+    assert d.info["component"] == 1 and float(d.vector[1]) > 0.99
+    assert d.name == "pca:1" and d.info["chosen_for"] == "a" and d.info["chosen_by"] == "separation"
+    assert d.info["separation"] > 1.5  # the classes lie ~1.9 sigma apart along it
+    flipped = find_direction("pca", z, "a", a, BINARY, positive=0.0)  # the other class is positive
+    assert torch.equal(flipped.vector, -d.vector) and flipped.info["component"] == 1
+
+
+def test_pca_finder_takes_a_component() -> None:
+    z, a = axis_codes()
+    d = find_direction("pca", z, "a", a, BINARY, positive=1.0, component=0)
+    axes = pca_directions(z, 8)
+    assert d.info["component"] == 0 and d.info["chosen_by"] == "component"
+    assert torch.allclose(d.vector.abs(), axes[0].vector.abs()) and d.sigma == axes[0].sigma
+    with pytest.raises(InvalidParameterError, match=r"The 'component' parameter of the 'pca' direction must be an int in the range \[0, 4\]"):
+        find_direction("pca", z, "a", a, BINARY, positive=1.0, component=5)  # 5 dimensions: axes 0 to 4
+    with pytest.raises(InvalidParameterError, match="'component' parameter"):
+        find_direction("pca", z, "a", a, BINARY, positive=1.0, component="1")
+
+
+def test_a_kind_refuses_keywords_it_does_not_take() -> None:
+    z, a = axis_codes(200)
+    with pytest.raises(InvalidParameterError, match=r"'atvec' got unexpected keyword argument\(s\) 'component'; its valid keywords: none"):
+        find_direction("atvec", z, "a", a, BINARY, positive=1.0, component=1)
+    with pytest.raises(InvalidParameterError, match="'pca' got unexpected .* 'n_axes'; its valid keywords: component"):
+        find_direction("pca", z, "a", a, BINARY, positive=1.0, n_axes=3)
+    with pytest.raises(UnknownNameError, match="Did you mean 'pca'"):
+        find_direction("pcaa", z, "a", a, BINARY, positive=1.0)

@@ -52,3 +52,13 @@ def test_unknown_dataset_teaches() -> None:
 
     with pytest.raises(InvalidParameterError, match="can be scored on: digits, lines"):
         recoverer_for("faces")
+
+
+def test_study_finds_a_pca_axis_like_any_other_kind(lines_vae: torch.nn.Module) -> None:
+    study = Study.of(lines_vae, "lines", max_items=1024)
+    d = study.direction("pca", "angle")
+    assert d.kind == "pca" and d.info["chosen_for"] == "angle" and d.name == f"pca:{d.info['component']}"
+    again = study.direction("pca", "angle", component=d.info["component"])
+    assert torch.equal(again.vector, d.vector)
+    s = study.score(d, n_starts=6, span=2.0)
+    assert s.own is None and s.scores["angle"] > 0.2  # an unsupervised axis, chosen because it turns the line

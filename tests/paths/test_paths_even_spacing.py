@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from latentwalk.metrics import step_distances
-from latentwalk.walk.spacing import even_spacing
+from latentwalk.pipeline.spacing import even_spacing
 
 
 class Lingering(torch.nn.Module):
@@ -36,7 +36,7 @@ def test_even_steps(method: str) -> None:
 @pytest.mark.parametrize("method", ["lerp", "crossfade", "spline", "geodesic"])
 def test_even_schedule_in_run_walk(tiny_vae: torch.nn.Module, method: str) -> None:
     from latentwalk.data import resolve_item
-    from latentwalk.walk import run_walk
+    from latentwalk.pipeline import run_walk
 
     items = [resolve_item(s, (1, 16, 16)) for s in ("digits:0", "digits:1", "digits:2")]
     for loop in (False, True):

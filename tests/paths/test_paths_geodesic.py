@@ -100,7 +100,7 @@ def test_float64_kept_and_endpoints_exact() -> None:
 
 def test_walk_reports_convergence(tiny_vae: torch.nn.Module) -> None:
     from latentwalk.data import resolve_item
-    from latentwalk.walk import run_walk
+    from latentwalk.pipeline import run_walk
 
     items = [resolve_item(s, (1, 16, 16)) for s in ("digits:0", "digits:1")]
     res = run_walk(tiny_vae, items, ["geodesic"], 5, metrics=["smoothness"])

@@ -63,7 +63,7 @@ def test_opposite_keys_give_no_nan() -> None:
 
 def test_walk_via_keyframes_with_easing(tiny_vae: torch.nn.Module) -> None:
     from latentwalk.data import resolve_item
-    from latentwalk.walk import run_walk
+    from latentwalk.pipeline import run_walk
 
     items = [resolve_item(s, (1, 16, 16)) for s in ("digits:0", "digits:1", "digits:2")]
     res = run_walk(tiny_vae, items, ["spline"], 12, schedule="ease-in-out", loop=True, metrics=["smoothness"])

@@ -24,22 +24,12 @@ def _dataset_of(meta: dict[str, Any], model_spec: str) -> str:
 
 
 def _pick(study: Any, kind: str, factor: str, positive: float | None, negative: float | None, component: int | None) -> Any:
-    """The direction: supervised kinds are found for the factor; PCA takes the given component
-    or, by default, the one of the first 8 that moves the factor most selectively."""
-    from latentwalk.factors import best_for, pca_directions
-
-    if kind != "pca":
-        return study.direction(kind, factor, positive, negative)
-    study.info(factor)  # an unknown factor fails here
-    dirs = pca_directions(study.codes, 8, study.seed)
-    if component is not None:
-        if not 0 <= component < len(dirs):
-            raise InvalidParameterError(f"--component must be in [0, {len(dirs) - 1}]; got {component}.")
-        return dirs[component]
-    return best_for([study.score(d) for d in dirs], factor).direction
+    """The direction for the factor, found by its kind (DIRECTIONS); --component picks PCA's axis."""
+    options = {} if component is None else {"component": component}
+    return study.direction(kind, factor, positive, negative, **options)
 
 
-def _check_factor(dataset: str, factor: str, kind: str, positive: float | None) -> None:
+def _check_factor(dataset: str, factor: str, positive: float | None) -> None:
     """Unknown factors, and categorical ones without --positive, fail before the dataset is encoded
     (which, for a GAN, means inverting thousands of items)."""
     from latentwalk.factors import recoverer_for
@@ -47,7 +37,7 @@ def _check_factor(dataset: str, factor: str, kind: str, positive: float | None) 
     factors = recoverer_for(dataset).factors
     if factor not in factors:
         raise InvalidParameterError(f"Dataset '{dataset}' has no factor '{factor}'; its factors: {', '.join(factors)}.")
-    if kind != "pca" and factors[factor].kind == "categorical" and positive is None:
+    if factors[factor].kind == "categorical" and positive is None:
         raise InvalidParameterError(
             f"'{factor}' is categorical: say which class is positive with --positive (e.g. --positive 8), "
             "and optionally --negative."
@@ -57,8 +47,8 @@ def _check_factor(dataset: str, factor: str, kind: str, positive: float | None) 
 
 
 def _write(out: str, force: bool, mw: Any, alpha: np.ndarray, score: Any, manifest: dict[str, Any], fps: float) -> None:
+    from latentwalk.pipeline.output import metrics_json, staged_output, write_method
     from latentwalk.render import save_strip
-    from latentwalk.walk.output import metrics_json, staged_output, write_method
 
     manifest = {**manifest, "scores": score.scores, "own": score.own, "leak": score.leak,
                 "selectivity": score.selectivity, "metrics": metrics_json(mw)}
@@ -73,7 +63,7 @@ def _write(out: str, force: bool, mw: Any, alpha: np.ndarray, score: Any, manife
 @click.option("--kind", default="atvec", show_default=True, help="atvec, balanced, classifier or pca.")
 @click.option("--positive", type=float, default=None, help="Positive class (label), angle to turn toward (angle), or threshold.")
 @click.option("--negative", type=float, default=None, help="Negative class (default: every other class).")
-@click.option("--component", type=int, default=None, help="PCA only: which component (default: the best one for the factor).")
+@click.option("--component", type=int, default=None, help="PCA only: which of the first 8 axes (default: the one that best separates the factor's positives from its negatives).")
 @click.option("--from", "-a", "src", default=None, help="Item to start from (default: a random item of the dataset).")
 @click.option("--steps", type=click.IntRange(2, 256), default=9, show_default=True, help="Frames of the traversal.")
 @click.option("--range", "span", type=click.FloatRange(0, 100, min_open=True), default=2.0, show_default=True,
@@ -86,21 +76,21 @@ def direction(model_spec: str, factor: str, kind: str, positive: float | None, n
               component: int | None, src: str | None, steps: int, span: float, seed: int, fps: float, out: str,
               force: bool, quiet: bool) -> None:
     """Find a direction for FACTOR in MODEL's latent space, walk along it and score it."""
+    from latentwalk.api import load_model
     from latentwalk.data import resolve_item
     from latentwalk.factors import DIRECTIONS, Study, alphas, traverse
     from latentwalk.metrics import WalkView, compute_metrics
-    from latentwalk.models import load_model
-    from latentwalk.walk import MethodWalk, decode_batched, encode_items
-    from latentwalk.walk.core import clamp_frames
-    from latentwalk.walk.output import invocation
+    from latentwalk.pipeline import MethodWalk, decode_batched, encode_items
+    from latentwalk.pipeline.core import clamp_frames
+    from latentwalk.pipeline.output import invocation
 
     check_out(out, force)
-    if kind != "pca":
-        DIRECTIONS.get(kind)  # "did you mean" before any work
+    DIRECTIONS.get(kind)  # "did you mean" before any work
     alpha = alphas(span, steps)
-    model, meta = load_model(model_spec, progress=not quiet)
+    model = load_model(model_spec, progress=not quiet)
+    meta = model.meta
     dataset = _dataset_of(meta, model_spec)
-    _check_factor(dataset, factor, kind, positive)
+    _check_factor(dataset, factor, positive)
     start = resolve_item(src, tuple(model.data_shape), getattr(model, "modality", "image")) if src is not None else None
     study = Study.of(model, dataset, seed)
     d = _pick(study, kind, factor, positive, negative, component)
@@ -111,7 +101,8 @@ def direction(model_spec: str, factor: str, kind: str, positive: float | None, n
     codes = traverse(z0, d, alpha)[0]  # (J, *L)
     frames = clamp_frames(decode_batched(model, codes), "the traversal")
     ts = torch.linspace(0, 1, steps)
-    view = WalkView(frames=frames, ts=ts, codes=codes, prior=getattr(model, "prior", "none"), method=f"direction:{d.name}")
+    view = WalkView(frames=frames, ts=ts, codes=codes, prior=getattr(model, "prior", "none"), method=f"direction:{d.name}",
+                    extra={"modality": getattr(model, "modality", "image")})
     mw = MethodWalk(d.name, ts, codes, frames, compute_metrics(view, ["smoothness", "typicality"]))
     score = study.score(d, span=span)
     manifest = {**invocation(), "model": {"spec": model_spec, "weights_sha256": meta.get("weights_sha256")},

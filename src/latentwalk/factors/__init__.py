@@ -87,7 +87,7 @@ class Study:
     @classmethod
     def of(cls, model: Any, dataset: str, seed: int = 0, max_items: int = 2048) -> Study:
         from latentwalk.data import get_dataset
-        from latentwalk.walk import encode_items
+        from latentwalk.pipeline import encode_items
 
         recoverer = recoverer_for(dataset)
         split = get_dataset(dataset).load()
@@ -106,10 +106,16 @@ class Study:
             raise InvalidParameterError(f"Dataset '{self.dataset}' has no factor '{factor}'; its factors: {valid}.")
         return self.recoverer.factors[factor]
 
-    def direction(self, kind: str, factor: str, positive: float | None = None, negative: float | None = None) -> Direction:
-        others = {f: (self.values(f), self.info(f)) for f in self.recoverer.factors if f != factor}
+    def direction(
+        self, kind: str, factor: str, positive: float | None = None, negative: float | None = None, **options: Any
+    ) -> Direction:
+        """A direction of any registered kind (DIRECTIONS) for `factor`; options are the kind's own,
+        e.g. component=2 for 'pca'."""
+        others = None
+        if kind == "balanced":  # the only kind that balances on the other factors: read them only then
+            others = {f: (self.values(f), self.info(f)) for f in self.recoverer.factors if f != factor}
         return find_direction(kind, self.codes, factor, self.values(factor), self.info(factor),
-                              positive, negative, others if kind == "balanced" else None, self.seed)
+                              positive, negative, others, self.seed, **options)
 
     def score(self, direction: Direction, n_starts: int = 8, span: float = 3.0, steps: int = 9) -> DirectionScore:
         starts = start_codes(self.codes, n_starts, self.seed)

@@ -12,7 +12,12 @@ the method (GANSpace's convention, Harkonen et al. 2020).
 - classifier: the normal of a linear classifier that separates positives from negatives
   (logistic regression; InterFaceGAN, Shen, Gu, Tang, Zhou, CVPR 2020, uses a linear SVM);
 - pca: the principal axes of the codes, unsupervised (GANSpace, Harkonen, Hertzmann, Lehtinen,
-  Paris, NeurIPS 2020), in sigma units sqrt(explained variance).
+  Paris, NeurIPS 2020), in sigma units sqrt(explained variance). For a factor, the registry's
+  'pca' takes one of the first 8 axes: `component=i`, or by default the axis along which the
+  positives and negatives lie furthest apart in sigma units; it is turned to point at the positives.
+
+Every kind is a finder in DIRECTIONS, called as `finder(codes, factor, y, used, **options)`;
+`find_direction` builds the binary target y and passes each finder the options it names.
 
 Which items are positive: categorical factors take a class (`positive`, against `negative` or
 every other class); circular factors (angles) take the items within 90 degrees of `positive`
@@ -21,14 +26,17 @@ every other class); circular factors (angles) take the items within 90 degrees o
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 import torch
 
+from latentwalk.config import Constraint, Interval, check_params
 from latentwalk.errors import InvalidParameterError
 from latentwalk.factors.recover import FactorInfo
 from latentwalk.registry import Registry
@@ -36,6 +44,7 @@ from latentwalk.registry import Registry
 TINY = 1e-12
 ACTIVE_VARIANCE = 0.01
 STRATA_BINS = 4  # continuous other factors are cut at their quartiles to balance on them
+PCA_AXES = 8  # the axes the 'pca' finder chooses from (GANSpace's edits use the first few)
 
 
 @dataclass
@@ -190,6 +199,45 @@ def _find_classifier(codes: torch.Tensor, factor: str, y: torch.Tensor, used: to
     return _finish("classifier", factor, classifier_normal(codes, y, used, seed), codes)
 
 
+def _separation(codes: torch.Tensor, d: Direction, y: torch.Tensor, used: torch.Tensor) -> float:
+    """mean(positives) - mean(negatives) of the codes projected on d, in d's sigma units."""
+    p = codes.flatten(1).to(torch.float64) @ d.vector.flatten().to(torch.float64)  # (N,)
+    return float(p[y & used].mean() - p[~y & used].mean()) / d.sigma
+
+
+@DIRECTIONS.register("pca")
+def _find_pca(codes: torch.Tensor, factor: str, y: torch.Tensor, used: torch.Tensor,
+              component: int | None = None, seed: int = 0, **_: Any) -> Direction:
+    """One of the first PCA_AXES principal axes: `component`, or the one that separates the factor
+    most (|separation|); turned toward the positives. It stays an unsupervised axis (factor None,
+    named pca:<component>); info says which factor it was chosen for and how."""
+    axes = pca_directions(codes, PCA_AXES, seed)
+    allowed: dict[str, list[Constraint]] = {"component": [Interval(Integral, 0, len(axes) - 1), None]}
+    check_params(allowed, {"component": component}, "the 'pca' direction")
+    seps = [_separation(codes, d, y, used) for d in axes]
+    i = max(range(len(axes)), key=lambda j: abs(seps[j])) if component is None else int(component)
+    d, sign = axes[i], 1.0 if seps[i] >= 0 else -1.0
+    info = {**d.info, "chosen_for": factor, "chosen_by": "separation" if component is None else "component",
+            "separation": abs(seps[i])}
+    return Direction("pca", None, d.vector * sign, d.sigma, info)
+
+
+def _options_of(finder: Finder) -> set[str]:
+    """The keywords a finder names after (codes, factor, y, used)."""
+    named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return {p.name for p in list(inspect.signature(finder).parameters.values())[4:] if p.kind in named}
+
+
+def _check_options(kind: str, finder: Finder, options: dict[str, Any]) -> None:
+    valid = sorted(_options_of(finder) - {"others", "seed"})
+    unknown = ", ".join(repr(k) for k in sorted(set(options) - set(valid)))
+    if unknown:
+        raise InvalidParameterError(
+            f"The direction kind '{kind}' got unexpected keyword argument(s) {unknown}; "
+            f"its valid keywords: {', '.join(valid) if valid else 'none'}."
+        )
+
+
 def find_direction(
     kind: str,
     codes: torch.Tensor,
@@ -200,12 +248,16 @@ def find_direction(
     negative: float | None = None,
     others: dict[str, tuple[torch.Tensor, FactorInfo]] | None = None,
     seed: int = 0,
+    **options: Any,
 ) -> Direction:
-    """A supervised direction for `factor` from codes (N, *L) and the items' values (N,)."""
+    """A direction for `factor` from codes (N, *L) and the items' values (N,).
+
+    options: the kind's own keywords, e.g. component=2 for 'pca'; an unknown one is an error."""
     finder = DIRECTIONS.get(kind)
+    _check_options(kind, finder, options)
     if codes.shape[0] != values.shape[0]:
         raise InvalidParameterError(f"{codes.shape[0]} codes but {values.shape[0]} factor values; give one value per code.")
     y, used = binary_target(values, info, positive, negative)
-    d = finder(codes, factor, y, used, others=others, seed=seed)
+    d = finder(codes, factor, y, used, others=others, seed=seed, **options)
     d.info.update({"positive": positive, "negative": negative})
     return d

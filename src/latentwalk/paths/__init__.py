@@ -26,6 +26,11 @@ __all__ = [
 ]
 
 
+def _finite(z: torch.Tensor) -> bool:
+    """No NaN or inf, without a bool tensor of z's size: max and min propagate NaN."""
+    return bool(torch.isfinite(torch.stack([z.amax(), z.amin()])).all())
+
+
 def _check_codes(z0: Any, z1: Any) -> None:
     for name, z in (("z0", z0), ("z1", z1)):
         if not isinstance(z, torch.Tensor) or not z.is_floating_point():
@@ -35,7 +40,7 @@ def _check_codes(z0: Any, z1: Any) -> None:
             )
         if z.dim() == 0 or z.numel() == 0:
             raise InvalidParameterError(f"`{name}` must have at least one dimension and one value.")
-        if not bool(torch.isfinite(z).all()):
+        if not _finite(z):
             raise InvalidParameterError(f"`{name}` contains NaN or inf values; codes must be finite.")
     if z0.shape != z1.shape:
         raise InvalidParameterError(

@@ -14,14 +14,20 @@ for two codes.
 
 Never NaN holds at the ends of the float range too: the methods divide the codes by a power of
 two (`unit_scale`) before taking norms, and multiply back at the end (`unscale`).
+
+The (B, T, *L) output is most of the cost (128 MiB at B=1024, T=64, d=512), so the pair methods
+write it once, in chunks of pairs that stay in the cache (`write_frames`), and fold the power of
+two into their (B, T) weights when that is exact (`folds`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
+import numpy as np
 import torch
 
 from latentwalk.config import MAX_STEPS
@@ -65,28 +71,16 @@ def compute_dtype(dtype: torch.dtype) -> torch.dtype:
     return torch.float64 if dtype == torch.float64 else torch.float32
 
 
-def broadcast_t(t: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-    """(T,) -> (1, T, 1, ..., 1) so it broadcasts against (B, T, *L)."""
-    return t.reshape(1, -1, *([1] * (z.dim() - 1)))
-
-
 def pin_endpoints(z: torch.Tensor, z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     """Set the exact endpoints where t == 0 or t == 1 (floating maths may be off by an ulp).
 
-    Writes only those columns, in place on `z` (a fresh tensor of the caller's)."""
-    at0, at1 = (t == 0).nonzero().flatten(), (t == 1).nonzero().flatten()
-    if len(at0):
-        z[:, at0] = z0.unsqueeze(1).to(z.dtype)
-    if len(at1):
-        z[:, at1] = z1.unsqueeze(1).to(z.dtype)
+    Writes only those columns, in place on `z` (a fresh tensor of the caller's), one plain copy
+    each (an index_put over a tensor of columns took several times as long)."""
+    for i in (t == 0).nonzero().flatten().tolist():
+        z[:, i] = z0
+    for i in (t == 1).nonzero().flatten().tolist():
+        z[:, i] = z1
     return z
-
-
-def combine(u: torch.Tensor, v: torch.Tensor, cu: torch.Tensor, cv: torch.Tensor) -> torch.Tensor:
-    """cu[b, t] * u[b] + cv[b, t] * v[b] for (B, D) vectors and (B, T) weights -> (B, T, D).
-
-    One batched matrix product: a single pass over the (B, T, D) output instead of three."""
-    return torch.bmm(torch.stack([cu, cv], dim=2), torch.stack([u, v], dim=1))
 
 
 # --- overflow: the maths runs on codes of size ~1 --------------------------------------------
@@ -100,7 +94,8 @@ SATURATE = 64  # ulps: a result this close above the largest float is rounding, 
 
 def unit_scale(*codes: torch.Tensor) -> torch.Tensor:
     """Codes (B, ...) -> (B,) powers of two s with max|code| / s in [1, 2); 1 where all are zero."""
-    m = torch.stack([c.flatten(1).abs().amax(1) for c in codes]).amax(0)  # (B,)
+    flat = [c.flatten(1) for c in codes]  # max|code| as max(max, -min): no (B, D) temporary
+    m = torch.stack([torch.maximum(c.amax(1), -c.amin(1)) for c in flat]).amax(0)  # (B,)
     mantissa, _ = torch.frexp(m)  # m = mantissa * 2^e, mantissa in [0.5, 1)
     return torch.where(m > 0, m / (2 * mantissa), torch.ones_like(m))  # 2^(e - 1), exactly
 
@@ -118,6 +113,88 @@ def unscale(y: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
         limit = (info.max / s) * (1 + SATURATE * info.eps)  # exact division: s is a power of two
         z = torch.where(over & (y.abs() <= limit), torch.sign(y) * info.max, z)
     return z
+
+
+def folds(s: torch.Tensor, peak: torch.Tensor) -> bool:
+    """Whether multiplying (B, T) weights of largest size `peak` (B,) by the powers of two s (B,)
+    gives the same frames as multiplying the frames by s (`unscale`), with one pass fewer.
+
+    It does while the weights stay normal floats (exact products) and the frames stay below a
+    quarter of the largest float (no saturation to handle): for every pair but subnormal-sized
+    codes (s < 2^-103 in float32) and codes whose norm nears the largest float."""
+    info = torch.finfo(s.dtype)
+    return bool(((s >= info.tiny / info.eps) & (peak * s < info.max / 4)).all())
+
+
+def near_overflow(s: torch.Tensor) -> bool:
+    """Whether any pair's codes (largest entry < 2 s, see unit_scale) reach an eighth of the largest
+    float: there a weighted sum of two codes, or their difference, may round past it."""
+    return bool((s > torch.finfo(s.dtype).max / 16).any())
+
+
+# --- writing the (B, T, D) frames: once, a cache-sized chunk of pairs at a time ------------------
+# A pair method does two multiply-adds per output value, so its time is the output's memory. Two
+# costs dominated (B=1024, T=64, d=512: 128 MiB): the first write to fresh memory faults in one
+# 4 KiB page at a time (about 50 ms, as long as torch.lerp takes in all), and every extra pass
+# over the output (a temporary, a rescale, a cast) reads and writes 128 MiB again.
+
+# A chunk's frames stay in the last-level cache, so its second pass and its cast read the cache.
+# Not smaller: each op on a chunk starts the thread team once, and on a busy machine a team of 2
+# waited milliseconds for its second thread (1 MiB chunks, 256 ops: 2 s instead of 50 ms).
+CHUNK_BYTES = 8 << 20
+HUGE_PAGES_FROM = 4 << 20  # numpy asks for huge pages for arrays from 4 MiB on
+
+
+def new_frames(shape: tuple[int, ...], dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """An uninitialised tensor; a large CPU one on transparent huge pages.
+
+    numpy (>= 1.16, Linux) advises the kernel to back arrays of 4 MiB or more with 2 MiB pages
+    (madvise MADV_HUGEPAGE), which makes the first write to them several times cheaper; torch's
+    own allocator does not (unless THP_MEM_ALLOC_ENABLE=1 is set before it starts)."""
+    nbytes = math.prod(shape) * dtype.itemsize
+    if device.type != "cpu" or nbytes < HUGE_PAGES_FROM:
+        return torch.empty(shape, dtype=dtype, device=device)
+    return torch.from_numpy(np.empty(nbytes, dtype=np.uint8)).view(dtype).view(shape)
+
+
+Fill = Callable[[slice, torch.Tensor | None], torch.Tensor]  # (rows, out or None) -> frames of those rows
+
+
+def write_frames(
+    shape: tuple[int, int, int],
+    dtype: torch.dtype,
+    device: torch.device,
+    compute: torch.dtype,
+    fill: Fill,
+    scale: torch.Tensor | None = None,
+    grad: bool = False,
+) -> torch.Tensor:
+    """(B, T, D) frames of `dtype` from `fill(rows, out)`, which computes the pairs `rows` in
+    `compute` precision into `out` (C, T, D) (or into a new tensor when out is None).
+
+    Chunks of pairs small enough to stay in the cache: nothing of size (B, T, D) but the output is
+    ever built. scale (B,): fill works in those units, and each chunk is multiplied back (`unscale`)
+    on its way out. grad: the inputs need gradients, which `out=` does not keep: one plain pass."""
+    if grad:
+        z = fill(slice(None), None)
+        return (z if scale is None else unscale(z, scale)).to(dtype)
+    b, t, d = shape
+    step = max(1, CHUNK_BYTES // (t * d * compute.itemsize))
+    out = new_frames(shape, dtype, device)
+    direct = dtype == compute and scale is None
+    buf = None if direct else torch.empty(min(step, b), t, d, dtype=compute, device=device)
+    for i in range(0, b, step):
+        rows = slice(i, min(i + step, b))
+        if buf is None:
+            fill(rows, out[rows])
+            continue
+        chunk = fill(rows, buf[: rows.stop - i])
+        out[rows].copy_(chunk if scale is None else unscale(chunk, scale[rows]))
+    return out
+
+
+def needs_grad(*tensors: torch.Tensor) -> bool:
+    return torch.is_grad_enabled() and any(x.requires_grad for x in tensors)
 
 
 # --- names and keywords at the public entry points -------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from latentwalk.config import MAX_STEPS, Interval, check_params
+from latentwalk.config import MAX_STEPS, Constraint, Interval, check_params
 from latentwalk.errors import InvalidParameterError
 from latentwalk.paths.schedules import get_schedule
 
@@ -61,7 +61,7 @@ def route_at(
     return out
 
 
-_CONSTRAINTS = {"steps": [Interval(Integral, 2, MAX_STEPS)], "loop": [bool]}
+_CONSTRAINTS: dict[str, list[Constraint]] = {"steps": [Interval(Integral, 2, MAX_STEPS)], "loop": [bool]}
 
 
 def _check_walk(codes: Any, steps: Any, path: Any, loop: Any, route: Any) -> None:

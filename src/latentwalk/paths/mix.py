@@ -21,13 +21,16 @@ from typing import Any, Literal
 
 import torch
 
-from latentwalk.config import Interval, check_params
+from latentwalk.config import Constraint, Interval, check_params
 from latentwalk.errors import InvalidParameterError
 from latentwalk.paths.base import unit_scale, unscale
 
 Mode = Literal["matched", "linear"]
 MAX_SIDE = 64  # a grid is at most 64 x 64 cells: 4096 decodes, the walk's own frame limit
-_GRID = {"rows": [Interval(Integral, 2, MAX_SIDE)], "cols": [Interval(Integral, 2, MAX_SIDE)]}
+_GRID: dict[str, list[Constraint]] = {
+    "rows": [Interval(Integral, 2, MAX_SIDE)],
+    "cols": [Interval(Integral, 2, MAX_SIDE)],
+}
 
 
 def _check_mode(mode: str, caller: str) -> None:

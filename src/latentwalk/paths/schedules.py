@@ -2,7 +2,7 @@
 
 A schedule is a monotone warp w: [0, 1] -> [0, 1] with w(0) = 0 and w(1) = 1, applied to evenly
 spaced u. Spacing frames evenly in *decoded change* needs the decoder, so it lives with the walk
-(`latentwalk.walk`), not here.
+(`latentwalk.pipeline`), not here.
 """
 
 from __future__ import annotations

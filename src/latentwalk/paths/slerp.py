@@ -17,15 +17,24 @@ Fallbacks, so that the result is never NaN or inf:
   orthogonal to u0 (the coordinate axis least aligned with u0, Gram-Schmidt). Deterministic.
 
 The pair is first divided by a power of two (`unit_scale`): the norm of a float32 code near 1e38
-overflows and gave NaN; a subnormal code's norm underflowed to 0 and fell back to lerp.
+overflows and gave NaN; a subnormal code's norm underflowed to 0 and fell back to lerp. The
+frames are then written once, as cu u0 + cv e in cache-sized chunks of pairs (`write_frames`),
+with the power of two folded into the (B, T) weights cu, cv wherever that is exact (`folds`).
 """
 
 from __future__ import annotations
 
 import torch
 
-from latentwalk.paths.base import combine, compute_dtype, pin_endpoints, register_path, unit_scale, unscale
-from latentwalk.paths.lerp import lerp
+from latentwalk.paths.base import (
+    compute_dtype,
+    folds,
+    needs_grad,
+    pin_endpoints,
+    register_path,
+    unit_scale,
+    write_frames,
+)
 
 EPS = 1e-12
 DEGENERATE = 1e-6  # |u1 - c u0| below this: (anti)parallel
@@ -39,35 +48,56 @@ def _orthogonal_unit(u: torch.Tensor) -> torch.Tensor:
     return v / v.norm(dim=1, keepdim=True).clamp_min(EPS)
 
 
-def _unit_slerp(a: torch.Tensor, b: torch.Tensor, tt: torch.Tensor) -> torch.Tensor:
-    """(B, D), (B, D), (T,) -> (B, T, D) for codes whose largest entry is about 1 (see unit_scale)."""
-    na, nb = a.norm(dim=1), b.norm(dim=1)  # (B,)
-    u0, u1 = a / na.clamp_min(EPS)[:, None], b / nb.clamp_min(EPS)[:, None]
-    c = (u0 * u1).sum(1)  # (B,)
-    perp = u1 - c[:, None] * u0
-    s = perp.norm(dim=1)
-    e = perp / s.clamp_min(EPS)[:, None]
+def _arc(
+    a: torch.Tensor, b: torch.Tensor, tt: torch.Tensor, overwrite: bool
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The path for (B, D) codes whose largest entry is about 1 (see unit_scale), as
+    z[b, t] = cu[b, t] u[b] + cv[b, t] v[b]: (B, D) vectors u, v and (B, T) weights cu, cv.
+
+    overwrite: a and b are the caller's own fresh tensors and become u0 and e in place (each new
+    (B, D) tensor costs its page faults, about as much as the arithmetic on it); not when the
+    codes need gradients, which in-place ops would break."""
+    div, addcmul = (torch.Tensor.div_, torch.Tensor.addcmul_) if overwrite else (torch.div, torch.addcmul)
+    na, nb = torch.linalg.vector_norm(a, dim=1), torch.linalg.vector_norm(b, dim=1)  # (B,)
+    zero = (na < EPS) | (nb < EPS)  # the direction is undefined: the straight line (lerp)
+    line = (a.clone(), b.clone()) if bool(zero.any()) else None
+    u0, u1 = div(a, na.clamp_min(EPS)[:, None]), div(b, nb.clamp_min(EPS)[:, None])
+    c = torch.linalg.vecdot(u0, u1)  # (B,)
+    e = addcmul(u1, u0, c[:, None], value=-1)  # u1 - c u0, the part of u1 orthogonal to u0
+    s = torch.linalg.vector_norm(e, dim=1)
+    e = div(e, s.clamp_min(EPS)[:, None])
     antipodal = (s < DEGENERATE) & (c < 0)
     if bool(antipodal.any()):
         e = torch.where(antipodal[:, None], _orthogonal_unit(u0), e)
     omega = torch.atan2(s, c)  # (B,) in [0, pi]
     omega = torch.where(antipodal, torch.full_like(omega, torch.pi), omega)
     ang = tt[None, :] * omega[:, None]  # (B, T)
-    norm = (1 - tt)[None, :] * na[:, None] + tt[None, :] * nb[:, None]  # (B, T)
-    z = combine(u0, e, torch.cos(ang) * norm, torch.sin(ang) * norm)  # (B, T, D)
-    zero = (na < EPS) | (nb < EPS)
-    if bool(zero.any()):
-        z = torch.where(zero[:, None, None], lerp(a, b, tt), z)
-    return z
+    norm = torch.lerp(na[:, None], nb[:, None], tt[None, :])  # (B, T): the norm goes linearly
+    cu, cv = torch.cos(ang) * norm, torch.sin(ang) * norm
+    if line is not None:
+        w = tt.expand_as(cu)
+        u0, e = torch.where(zero[:, None], line[0], u0), torch.where(zero[:, None], line[1], e)
+        cu, cv = torch.where(zero[:, None], 1 - w, cu), torch.where(zero[:, None], w, cv)
+    return u0, e, cu, cv
 
 
 def slerp(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     dtype = compute_dtype(z0.dtype)
     a, b, tt = z0.flatten(1).to(dtype), z1.flatten(1).to(dtype), t.to(dtype)  # (B, D)
     s = unit_scale(a, b)  # (B,) powers of two: norms of huge codes would overflow
-    z = unscale(_unit_slerp(a / s[:, None], b / s[:, None], tt), s)  # (B, T, D)
-    z = z.reshape(z0.shape[0], t.shape[0], *z0.shape[1:]).to(z0.dtype)  # (B, T, *L)
-    return pin_endpoints(z, z0, z1, t)
+    grad = needs_grad(z0, z1, t)
+    u, v, cu, cv = _arc(a / s[:, None], b / s[:, None], tt, overwrite=not grad)
+    scale: torch.Tensor | None = s
+    if folds(s, (cu.abs() + cv.abs()).amax(1)):  # the usual case: s rides on the (B, T) weights
+        cu, cv, scale = cu * s[:, None], cv * s[:, None], None
+
+    def fill(rows: slice, out: torch.Tensor | None) -> torch.Tensor:
+        z = torch.mul(u[rows, None], cu[rows, :, None], out=out)  # (C, T, D)
+        return z.addcmul_(v[rows, None], cv[rows, :, None])
+
+    shape = (a.shape[0], tt.shape[0], a.shape[1])
+    z = write_frames(shape, z0.dtype, z0.device, dtype, fill, scale, grad)
+    return pin_endpoints(z.view(z0.shape[0], t.shape[0], *z0.shape[1:]), z0, z1, t)  # (B, T, *L)
 
 
 register_path("slerp", "arc on the sphere between the codes; keeps the norm of equal-norm codes")(slerp)
