@@ -7,9 +7,9 @@ import torch
 from families_tiny import TINY_DDIM, TINY_GAN, tiny_ldm_config  # type: ignore[import-not-found]
 
 from latentwalk.data import get_dataset
-from latentwalk.models import build
-from latentwalk.models.ddim import DDIMTrainConfig, fit_ddim
-from latentwalk.models.gan import GANTrainConfig, fit_gan
+from latentwalk.models import build, train
+from latentwalk.models.ddim import DDIMTrainConfig
+from latentwalk.models.gan import GANTrainConfig
 
 
 @pytest.fixture(scope="session")
@@ -20,14 +20,14 @@ def digits() -> torch.Tensor:
 @pytest.fixture(scope="session")
 def trained_gan(digits: torch.Tensor) -> torch.nn.Module:
     model = build("gan", TINY_GAN, seed=0)
-    fit_gan(model, digits, GANTrainConfig(steps=150, batch_size=32), progress=False)
+    train(model, digits, GANTrainConfig(steps=150, batch_size=32), progress=False)
     return model.eval()
 
 
 @pytest.fixture(scope="session")
 def trained_ddim(digits: torch.Tensor) -> torch.nn.Module:
     model = build("ddim", TINY_DDIM, seed=0)
-    fit_ddim(model, digits, DDIMTrainConfig(steps=150, batch_size=32), progress=False)
+    train(model, digits, DDIMTrainConfig(steps=150, batch_size=32), progress=False)
     return model.eval()
 
 

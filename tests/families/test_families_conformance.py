@@ -16,7 +16,8 @@ from latentwalk.errors import InvalidParameterError, LatentwalkError, Unsupporte
 from latentwalk.models import FAMILIES, build
 from latentwalk.models.autoencoders import ConvAEConfig
 from latentwalk.models.ddim import DDIMConfig
-from latentwalk.models.gan import GANConfig, InversionConfig
+from latentwalk.models.gan import GANConfig
+from latentwalk.models.inversion import InversionConfig
 
 HAS_DIFFUSERS = importlib.util.find_spec("diffusers") is not None
 AE = ConvAEConfig(channels=1, size=16, latent_dim=4, width=4)

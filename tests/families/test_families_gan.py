@@ -9,7 +9,7 @@ import torch
 
 from latentwalk.errors import InvalidParameterError, UnsupportedOperationError
 from latentwalk.models import load_checkpoint, save_checkpoint
-from latentwalk.models.gan import InversionConfig
+from latentwalk.models.inversion import InversionConfig
 
 # Pixel MSE in [0, 1] images. A random code's image is ~0.05-0.1 away from a target; inversion
 # of an image the generator can make must get an order of magnitude closer.
@@ -77,7 +77,7 @@ def test_checkpoint_round_trip(trained_gan: torch.nn.Module, tmp_path: Path) -> 
 
 def test_walk_between_inverted_inputs_records_the_inversion(trained_gan: torch.nn.Module, digits: torch.Tensor) -> None:
     from latentwalk.data import Item
-    from latentwalk.walk import run_walk
+    from latentwalk.pipeline import run_walk
 
     items = [Item(digits[0], "digits:0"), Item(digits[1], "digits:1")]
     res = run_walk(trained_gan, items, ["slerp"], steps=5)

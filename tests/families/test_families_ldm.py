@@ -73,7 +73,7 @@ def test_folder_without_config(tmp_path: Path) -> None:
 def test_every_path_method_walks_chw_latents(tiny_ldm: torch.nn.Module) -> None:
     from latentwalk.data import Item
     from latentwalk.paths import PATHS
-    from latentwalk.walk import run_walk
+    from latentwalk.pipeline import run_walk
 
     g = torch.Generator().manual_seed(0)
     items = [Item(torch.rand(1, 16, 16, generator=g), "a"), Item(torch.rand(1, 16, 16, generator=g), "b")]

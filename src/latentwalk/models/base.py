@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
@@ -19,6 +20,19 @@ def check_batch(t: object, shape: tuple[int, ...], what: str, hint: str = "") ->
         return
     got = tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__
     raise InvalidParameterError(f"`{what}` must have shape (B, {', '.join(map(str, shape))}) but has {got}.{hint}")
+
+
+def draw_device(generator: torch.Generator | None, device: torch.device) -> torch.device:
+    """Where a random draw for a tensor on `device` happens: on the generator's own device (torch
+    requires it), so a CPU generator, the usual seeded one, also serves a CUDA model."""
+    return generator.device if generator is not None else device
+
+
+def randn(shape: Sequence[int], generator: torch.Generator | None, device: torch.device,
+          dtype: torch.dtype | None = None) -> torch.Tensor:
+    """N(0, I) noise of `shape` on `device`, drawn where the generator lives and then moved
+    (a no-op on one device: CPU draws stay bit-identical)."""
+    return torch.randn(tuple(shape), generator=generator, dtype=dtype, device=draw_device(generator, device)).to(device)
 
 
 class LatentDist(Protocol):
@@ -53,9 +67,7 @@ class DiagonalGaussian:
         return self.mean
 
     def sample(self, generator: torch.Generator | None = None) -> torch.Tensor:
-        eps = torch.randn(
-            self.mean.shape, generator=generator, dtype=self.mean.dtype, device=self.mean.device
-        )
+        eps = randn(self.mean.shape, generator, self.mean.device, self.mean.dtype)
         return self.mean + torch.exp(0.5 * self.logvar) * eps
 
     def kl(self) -> torch.Tensor:

@@ -16,6 +16,10 @@ interpolate x_T with slerp). The inversion is exact only in the limit of small s
 eps at the level it leaves where sampling uses the level it arrives at; the error shrinks with
 `sample_steps`.
 
+Training runs in the shared loop (models/training.py): random batches for a fixed number of
+steps, L_simple as the loss, and a cosine decay of the learning rate (the family's
+`configure_optimizers` hook).
+
 The denoiser is a compact U-Net written here (two resolutions down, skips up, time added in
 every residual block) so the family needs no extra dependency and trains on 2 CPU cores.
 """
@@ -24,7 +28,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import sys
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -33,9 +36,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from latentwalk.errors import InvalidParameterError
-from latentwalk.models.base import PointMass, check_batch
+from latentwalk.models.base import PointMass, check_batch, draw_device, randn
 from latentwalk.models.families import FAMILIES
-from latentwalk.models.training import TrainReport
+from latentwalk.models.training import Optimization, TrainConfig
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ class DDIMConfig:
 def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
     """(B,) -> (B, dim) sinusoidal features of the step, as in Vaswani et al. 2017 / Ho et al. 2020."""
     half = dim // 2
-    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half)
+    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
     angles = t.float()[:, None] * freqs[None]  # (B, half)
     return torch.cat([angles.sin(), angles.cos()], dim=1)
 
@@ -145,14 +148,14 @@ class DDIM(nn.Module):
         return [round((i + 1) * (big_t - 1) / s) for i in range(s)]
 
     def _alpha(self, t: int | None) -> torch.Tensor:
-        return self.alphas_cumprod[t] if t is not None else torch.tensor(1.0)  # None: clean data
+        return self.alphas_cumprod[t] if t is not None else self.alphas_cumprod.new_tensor(1.0)  # None: clean data
 
     def _ddim_step(self, x: torch.Tensor, eps: torch.Tensor, a_from: torch.Tensor, a_to: torch.Tensor) -> torch.Tensor:
         x0 = (x - (1 - a_from).sqrt() * eps) / a_from.sqrt()  # Song et al. 2021, eq. 12 ("predicted x0")
         return a_to.sqrt() * x0 + (1 - a_to).sqrt() * eps
 
     def _eps(self, x: torch.Tensor, t: int) -> torch.Tensor:
-        return self.unet(x, torch.full((x.shape[0],), t, dtype=torch.long))
+        return self.unet(x, torch.full((x.shape[0],), t, dtype=torch.long, device=x.device))
 
     @torch.no_grad()
     def invert(self, x0: torch.Tensor, steps: int | None = None) -> torch.Tensor:
@@ -187,61 +190,24 @@ class DDIM(nn.Module):
     def training_loss(self, x: torch.Tensor, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
         """Ho et al. 2020, L_simple: || eps - eps_theta(sqrt(a_t) x0 + sqrt(1 - a_t) eps, t) ||^2."""
         x0 = 2 * x - 1
-        t = torch.randint(0, self.config.train_timesteps, (len(x),), generator=generator)
-        eps = torch.randn(x0.shape, generator=generator)
+        t = torch.randint(0, self.config.train_timesteps, (len(x),), generator=generator,
+                          device=draw_device(generator, x.device)).to(x.device)
+        eps = randn(x0.shape, generator, x.device)
         a = self.alphas_cumprod[t][:, None, None, None]
         loss = F.mse_loss(self.unet(a.sqrt() * x0 + (1 - a).sqrt() * eps, t), eps)
         return {"loss": loss}
 
+    def configure_optimizers(self, cfg: TrainConfig, total_steps: int) -> Optimization:
+        """Adam with a cosine decay of the learning rate to 0 over the run (Loshchilov & Hutter 2017)."""
+        opt = torch.optim.Adam(self.unet.parameters(), lr=cfg.lr)
+        return Optimization({"unet": opt}, (torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps),))
+
 
 @dataclass(frozen=True)
-class DDIMTrainConfig:
-    steps: int = 3000
-    batch_size: int = 64
-    lr: float = 2e-3
-    seed: int = 0
-    threads: int | None = 1
+class DDIMTrainConfig(TrainConfig):
+    """Random batches for a fixed number of steps. L_simple on random t is too noisy to stop on, so
+    the run is not stopped early and the final weights are kept; the report's loss is L_simple on
+    a held-out 10% with fixed noise (lower is better)."""
 
-    @property
-    def epochs(self) -> int:
-        """Passes over ~1,800 items, so that `prepare_builtins` can order jobs by cost."""
-        return max(1, self.steps * self.batch_size // 1800)
-
-
-def fit_ddim(model: DDIM, x: torch.Tensor, cfg: DDIMTrainConfig, progress: bool = True, desc: str = "train ddim") -> TrainReport:
-    """Train the denoiser in place: seeded, Adam with cosine decay, global RNG untouched.
-
-    `best_val_loss` is L_simple on a fixed held-out 10% with fixed noise (lower is better).
-    """
-    from tqdm.auto import tqdm
-
-    before = torch.get_num_threads()
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    g = torch.Generator().manual_seed(cfg.seed)
-    perm = torch.randperm(len(x), generator=g)
-    n_val = max(1, len(x) // 10)
-    x_val, x_train = x[perm[:n_val]], x[perm[n_val:]]
-    opt = torch.optim.Adam(model.unet.parameters(), lr=cfg.lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.steps)
-    history: list[dict[str, float]] = []
-    model.train()
-    try:
-        bar = tqdm(range(cfg.steps), desc=desc, disable=not progress, file=sys.stderr, leave=False)
-        for step in bar:
-            idx = torch.randint(0, len(x_train), (cfg.batch_size,), generator=g)
-            loss = model.training_loss(x_train[idx], g)["loss"]
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            if step % 50 == 0:
-                history.append({"step": step, "loss": float(loss.detach())})
-                bar.set_postfix(loss=f"{float(loss.detach()):.4f}")
-        bar.close()
-    finally:
-        torch.set_num_threads(before)
-    model.eval()
-    with torch.no_grad():
-        val = float(model.training_loss(x_val, torch.Generator().manual_seed(cfg.seed + 1))["loss"])
-    return TrainReport(cfg.steps, val, False, history)
+    steps: int | None = 3000
+    patience: int | None = None

@@ -5,19 +5,16 @@ Convolutional GANs", ICLR 2016: strided (transposed) convolutions, batch norm in
 LeakyReLU(0.2) in the discriminator, Adam(2e-4, beta1 = 0.5). Loss: the non-saturating loss of
 Goodfellow et al. 2014. Prior N(0, I).
 
-A GAN has no encoder. A real input becomes a code by *inversion* (Creswell & Bharath, "Inverting
-the Generator of a GAN", IEEE TNNLS 2018; survey: Xia et al., "GAN Inversion: A Survey", TPAMI
-2022): optimise z so that G(z) reproduces x, with a prior term that keeps z on the typical shell
-|z| ~ sqrt(d) of N(0, I), from a few random starts; keep the best start per item. The error left
-is reported (`last_inversion`) and goes into the walk's manifest.
+A GAN has no encoder. A real input becomes a code by *inversion* (Creswell & Bharath 2018, see
+models/inversion.py): optimise z so that G(z) reproduces x. The error left is reported
+(`last_inversion`) and goes into the walk's manifest.
+
+Training plugs the two players into the shared loop (models/training.py) through hooks: one Adam
+per player, and a step that updates the discriminator, then the generator against it.
 """
 
 from __future__ import annotations
 
-import math
-import sys
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -26,80 +23,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from latentwalk.errors import InvalidParameterError, UnsupportedOperationError
-from latentwalk.models.base import check_batch
+from latentwalk.models.base import check_batch, randn
 from latentwalk.models.families import FAMILIES
-from latentwalk.models.training import TrainReport
-
-# ----------------------------------------------------------------------------------------------
-# Inversion by optimisation: shared by the GAN and by `latentwalk.wrap` models without an encoder.
-
-
-@dataclass(frozen=True)
-class InversionConfig:
-    steps: int = 300
-    restarts: int = 4
-    lr: float = 0.05
-    prior_weight: float = 0.05  # weight of the typical-shell term; 0 for a model without a prior
-
-    def __post_init__(self) -> None:
-        if self.steps < 1 or self.restarts < 1 or not self.lr > 0 or self.prior_weight < 0:
-            raise InvalidParameterError(
-                f"Inversion needs steps >= 1, restarts >= 1, lr > 0 and prior_weight >= 0 but got {self}."
-            )
-
-
-def _shell_penalty(z: torch.Tensor) -> torch.Tensor:
-    """(N, *L) -> (N,): (|z| / sqrt(d) - 1)^2. N(0, I) puts its mass near |z| = sqrt(d), not at 0,
-    so pulling z towards the origin (the log-density) would make it atypical."""
-    flat = z.flatten(1)
-    return (flat.norm(dim=1) / math.sqrt(flat.shape[1]) - 1) ** 2
-
-
-def _per_item_mse(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    return (a - b).pow(2).flatten(1).mean(1)  # (N,)
-
-
-def invert_decoder(
-    decode: Callable[[torch.Tensor], torch.Tensor],
-    x: torch.Tensor,
-    latent_shape: tuple[int, ...],
-    config: InversionConfig = InversionConfig(),
-    generator: torch.Generator | None = None,
-) -> tuple[torch.Tensor, dict[str, Any]]:
-    """Find z with decode(z) ~ x: x (K, *X) -> (codes (K, *L), report).
-
-    All restarts run as one batch (R*K codes); Adam is element-wise, so they do not interact.
-    Gradients go to z only (`autograd.grad`), never into the decoder's parameters.
-    """
-    start = time.perf_counter()
-    k, r = x.shape[0], config.restarts
-    z0 = torch.randn((r * k, *latent_shape), generator=generator, dtype=x.dtype)  # (R*K, *L)
-    target = x.repeat(r, *([1] * (x.dim() - 1)))  # (R*K, *X)
-    z = z0.clone().requires_grad_(True)
-    opt = torch.optim.Adam([z], lr=config.lr)
-    with torch.enable_grad():
-        for _ in range(config.steps):
-            loss = (_per_item_mse(decode(z), target) + config.prior_weight * _shell_penalty(z)).sum()
-            (z.grad,) = torch.autograd.grad(loss, z)
-            opt.step()
-    with torch.no_grad():
-        err = _per_item_mse(decode(z), target).view(r, k)  # (R, K)
-        best = err.argmin(dim=0)  # (K,)
-        codes = z.detach().view(r, k, *latent_shape)[best, torch.arange(k)]  # (K, *L)
-        mse = err[best, torch.arange(k)]
-    report = {
-        "method": "optimisation (Creswell & Bharath 2018)",
-        "steps": config.steps,
-        "restarts": r,
-        "lr": config.lr,
-        "prior_weight": config.prior_weight,
-        "mse": [round(float(v), 6) for v in mse],
-        "rmse": [round(float(v.sqrt()), 5) for v in mse],
-        "best_restart": best.tolist(),
-        "seconds": round(time.perf_counter() - start, 3),
-    }
-    return codes, report
-
+from latentwalk.models.inversion import InversionConfig, invert_decoder
+from latentwalk.models.training import Losses, Optimization, Run, TrainConfig
 
 # ----------------------------------------------------------------------------------------------
 # The networks
@@ -181,6 +108,29 @@ def _mlp_discriminator(c: GANConfig) -> nn.Module:
     )
 
 
+@dataclass(frozen=True)
+class GANTrainConfig(TrainConfig):
+    """DCGAN's recipe: Adam(2e-4, beta1 = 0.5) on random batches of all the data. No held-out split
+    and no early stopping: no loss says when a GAN is good. The report's loss is the
+    discriminator's over the last round (near 2 ln 2 = 1.39 when neither side wins)."""
+
+    steps: int | None = 2000
+    lr: float = 2e-4
+    patience: int | None = None
+    val_fraction: float = 0.0
+    beta1: float = 0.5  # DCGAN: 0.9 made training oscillate
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not 0 <= self.beta1 < 1:
+            raise InvalidParameterError(f"The 'beta1' parameter of GANTrainConfig must be in [0, 1). Got {self.beta1} instead.")
+
+
+def _d_loss(discriminator: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    # softplus(-l) = -log sigmoid(l): real -> 1, fake -> 0
+    return F.softplus(-discriminator(real)).mean() + F.softplus(discriminator(fake)).mean()
+
+
 @FAMILIES.register("gan")
 class DCGAN(nn.Module):
     """Generator + discriminator. `decode` is the generator; `encode` does not exist: use `invert`."""
@@ -192,10 +142,10 @@ class DCGAN(nn.Module):
     modality = "image"
     has_encoder = False
 
-    def __init__(self, config: GANConfig, inversion: InversionConfig = InversionConfig()) -> None:
+    def __init__(self, config: GANConfig, inversion: InversionConfig | None = None) -> None:
         super().__init__()
         self.config = config
-        self.inversion = inversion
+        self.inversion = inversion or InversionConfig()
         mlp = config.arch == "mlp"  # sparse 32x32 lines: the conv GAN collapsed there within minutes
         self.generator = _mlp_generator(config) if mlp else Generator(config)
         self.discriminator = _mlp_discriminator(config) if mlp else Discriminator(config)
@@ -223,8 +173,8 @@ class DCGAN(nn.Module):
         return self.generator(z)
 
     def sample_latents(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """n codes from the prior N(0, I): (n, d)."""
-        return torch.randn((n, *self.latent_shape), generator=generator)
+        """n codes from the prior N(0, I): (n, d), on the model's device."""
+        return randn((n, *self.latent_shape), generator, next(self.parameters()).device)
 
     def invert(self, x: torch.Tensor, generator: torch.Generator | None = None, config: InversionConfig | None = None) -> torch.Tensor:
         """Real images (K, C, S, S) -> codes (K, d); the error left is in `self.last_inversion`."""
@@ -238,73 +188,21 @@ class DCGAN(nn.Module):
         self.last_inversion = report
         return codes
 
+    # Training hooks (models/training.py): two players, one Adam each.
 
-# ----------------------------------------------------------------------------------------------
-# Training: two players, so the GAN has its own loop instead of `training.train`.
+    def configure_optimizers(self, cfg: TrainConfig, total_steps: int) -> Optimization:
+        betas = (getattr(cfg, "beta1", GANTrainConfig.beta1), 0.999)
+        return Optimization({
+            "discriminator": torch.optim.Adam(self.discriminator.parameters(), cfg.lr, betas),
+            "generator": torch.optim.Adam(self.generator.parameters(), cfg.lr, betas),
+        })
 
-
-@dataclass(frozen=True)
-class GANTrainConfig:
-    steps: int = 2000
-    batch_size: int = 64
-    lr: float = 2e-4
-    beta1: float = 0.5  # DCGAN: 0.9 made training oscillate
-    seed: int = 0
-    threads: int | None = 1
-
-    @property
-    def epochs(self) -> int:
-        """Passes over ~1,800 items, so that `prepare_builtins` can order jobs by cost."""
-        return max(1, self.steps * self.batch_size // 1800)
-
-
-def _d_loss(model: DCGAN, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    # softplus(-l) = -log sigmoid(l): real -> 1, fake -> 0
-    return F.softplus(-model.discriminator(real)).mean() + F.softplus(model.discriminator(fake)).mean()
-
-
-def _gan_step(model: DCGAN, opts: tuple[torch.optim.Optimizer, ...], real: torch.Tensor, g: torch.Generator) -> tuple[float, float]:
-    opt_g, opt_d = opts
-    z = torch.randn(len(real), model.config.latent_dim, generator=g)
-    fake = model.generator(z)
-    loss_d = _d_loss(model, real, fake.detach())
-    opt_d.zero_grad(set_to_none=True)
-    loss_d.backward()
-    opt_d.step()
-    loss_g = F.softplus(-model.discriminator(fake)).mean()  # non-saturating (Goodfellow et al. 2014)
-    opt_g.zero_grad(set_to_none=True)
-    loss_g.backward()
-    opt_g.step()
-    return float(loss_d.detach()), float(loss_g.detach())
-
-
-def fit_gan(model: DCGAN, x: torch.Tensor, cfg: GANTrainConfig, progress: bool = True, desc: str = "train gan") -> TrainReport:
-    """Train a DCGAN on x (N, C, S, S) in place, seeded; the global RNG is not touched.
-
-    There is no validation loss that says a GAN is good; the report's `best_val_loss` is the
-    discriminator's loss over the last 10% of steps (near 2 ln 2 = 1.39 when neither side wins).
-    """
-    from tqdm.auto import tqdm
-
-    before = torch.get_num_threads()
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    g = torch.Generator().manual_seed(cfg.seed)
-    betas = (cfg.beta1, 0.999)
-    opts = (torch.optim.Adam(model.generator.parameters(), cfg.lr, betas), torch.optim.Adam(model.discriminator.parameters(), cfg.lr, betas))
-    history: list[dict[str, float]] = []
-    model.train()
-    try:
-        bar = tqdm(range(cfg.steps), desc=desc, disable=not progress, file=sys.stderr, leave=False)
-        for step in bar:
-            idx = torch.randint(0, len(x), (cfg.batch_size,), generator=g)
-            ld, lg = _gan_step(model, opts, x[idx], g)
-            history.append({"step": step, "loss_d": ld, "loss_g": lg})
-            if step % 50 == 0:
-                bar.set_postfix(loss_d=f"{ld:.2f}", loss_g=f"{lg:.2f}")
-        bar.close()
-    finally:
-        torch.set_num_threads(before)
-    model.eval()
-    tail = history[-max(1, cfg.steps // 10):]
-    return TrainReport(cfg.steps, sum(h["loss_d"] for h in tail) / len(tail), False, history[:: max(1, cfg.steps // 100)])
+    def training_step(self, real: torch.Tensor, run: Run) -> Losses:
+        """One round of the game (Goodfellow et al. 2014): the discriminator learns real from fake,
+        then the generator learns to fool the updated discriminator."""
+        fake = self.generator(self.sample_latents(len(real), run.generator))
+        loss_d = _d_loss(self.discriminator, real, fake.detach())
+        run.optimise(loss_d, "discriminator")
+        loss_g = F.softplus(-self.discriminator(fake)).mean()  # non-saturating: -log D(G(z))
+        run.optimise(loss_g, "generator")
+        return {"loss": loss_d, "loss_g": loss_g}  # "loss", the one watched, is the discriminator's

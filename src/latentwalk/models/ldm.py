@@ -12,9 +12,9 @@ prior of the diffusion model is N(0, I).
 - `load_autoencoder_kl(folder)` reads a diffusers folder (`save_pretrained` output, or a pipeline
   folder with a `vae/` subfolder) from disk only, with safetensors weights only: latentwalk never
   downloads and never unpickles.
-- `fit_ldm_ae` trains a small one here (reconstruction + a small KL weight, as the paper's
-  f=4 KL models), then sets `scaling_factor` to 1/std of the training latents, as was done for
-  Stable Diffusion.
+- Training a small one here runs in the shared loop (models/training.py) with `LDMTrainConfig`:
+  reconstruction + a small KL weight, as the paper's f=4 KL models; the `on_fit_end` hook then
+  sets `scaling_factor` to 1/std of the training latents, as was done for Stable Diffusion.
 
 diffusers is an optional extra (`pip install 'latentwalk[diffusion]'`), imported lazily.
 """
@@ -25,7 +25,6 @@ import hashlib
 import json
 import math
 import re
-import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -34,9 +33,9 @@ import torch
 from torch import nn
 
 from latentwalk.errors import CheckpointError, InvalidParameterError, require
-from latentwalk.models.base import DiagonalGaussian, check_batch
+from latentwalk.models.base import DiagonalGaussian, check_batch, randn
 from latentwalk.models.families import FAMILIES
-from latentwalk.models.training import TrainReport
+from latentwalk.models.training import Losses, Run, TrainConfig
 
 DIFFUSERS_WEIGHTS = "diffusion_pytorch_model.safetensors"
 HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -156,11 +155,23 @@ class LatentDiffusionAE(nn.Module):
     def training_loss(self, x: torch.Tensor, generator: torch.Generator | None = None, kl_weight: float = 1e-4) -> dict[str, torch.Tensor]:
         """Summed squared error + kl_weight * KL, per image (in the unscaled latent space)."""
         q = self.vae.encode(2 * x - 1).latent_dist
-        eps = torch.randn(q.mean.shape, generator=generator, dtype=q.mean.dtype)
+        eps = randn(q.mean.shape, generator, q.mean.device, q.mean.dtype)
         y = self.vae.decode(q.mean + q.std * eps).sample
         rec = ((y + 1) / 2 - x).pow(2).flatten(1).sum(1).mean()
         kl = 0.5 * (q.mean**2 + q.var - 1 - q.logvar).flatten(1).sum(1).mean()
         return {"loss": rec + kl_weight * kl, "recon": rec, "kl": kl}
+
+    def training_step(self, batch: torch.Tensor, run: Run) -> Losses:
+        """The shared loop's step with this family's KL weight (from `LDMTrainConfig`)."""
+        losses = self.training_loss(batch, run.generator, getattr(run.cfg, "kl_weight", LDMTrainConfig.kl_weight))
+        run.optimise(losses["loss"])
+        return losses
+
+    def on_fit_end(self, x: torch.Tensor) -> None:
+        """Rombach et al. 2022: scale latents to unit variance, scaling_factor = 1/std of the
+        training latents (as 0.18215 was measured for Stable Diffusion)."""
+        self.config = replace(self.config, scaling_factor=round(1.0 / max(latent_std(self, x), 1e-6), 5))
+        self.vae.register_to_config(scaling_factor=self.config.scaling_factor)
 
     def save_pretrained(self, folder: str | Path) -> Path:
         """Write a diffusers folder (config.json + safetensors) that diffusers itself can load."""
@@ -232,13 +243,19 @@ def load_autoencoder_kl(path: str | Path) -> tuple[LatentDiffusionAE, dict[str, 
 
 
 @dataclass(frozen=True)
-class LDMTrainConfig:
+class LDMTrainConfig(TrainConfig):
+    """Shuffled epochs over all the data (no held-out split, no early stopping): the autoencoder is
+    judged by its reconstructions, and every item helps the scaling factor."""
+
     epochs: int = 12
-    batch_size: int = 64
-    lr: float = 2e-3
+    patience: int | None = None
+    val_fraction: float = 0.0
     kl_weight: float = 1e-4
-    seed: int = 0
-    threads: int | None = 1
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.kl_weight >= 0:
+            raise InvalidParameterError(f"The 'kl_weight' parameter of LDMTrainConfig must be >= 0. Got {self.kl_weight} instead.")
 
 
 @torch.no_grad()
@@ -246,40 +263,3 @@ def latent_std(model: LatentDiffusionAE, x: torch.Tensor) -> float:
     """Std of the unscaled posterior means over x: 1/this is the scaling factor."""
     means = [model.vae.encode(2 * x[i : i + 256] - 1).latent_dist.mean for i in range(0, len(x), 256)]
     return float(torch.cat(means).std())
-
-
-def _epoch(model: LatentDiffusionAE, opt: torch.optim.Optimizer, x: torch.Tensor, cfg: LDMTrainConfig, g: torch.Generator) -> float:
-    perm, total = torch.randperm(len(x), generator=g), 0.0
-    for i in range(0, len(x), cfg.batch_size):
-        xb = x[perm[i : i + cfg.batch_size]]
-        loss = model.training_loss(xb, g, cfg.kl_weight)["loss"]
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        total += float(loss.detach()) * len(xb)
-    return total / len(x)
-
-
-def fit_ldm_ae(model: LatentDiffusionAE, x: torch.Tensor, cfg: LDMTrainConfig, progress: bool = True, desc: str = "train ldm-ae") -> TrainReport:
-    """Train in place (seeded, global RNG untouched), then set the scaling factor to 1/std."""
-    from tqdm.auto import tqdm
-
-    before = torch.get_num_threads()
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    g = torch.Generator().manual_seed(cfg.seed)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    history: list[dict[str, float]] = []
-    model.train()
-    try:
-        bar = tqdm(range(cfg.epochs), desc=desc, disable=not progress, file=sys.stderr, leave=False)
-        for epoch in bar:
-            history.append({"epoch": epoch, "loss": _epoch(model, opt, x, cfg, g)})
-            bar.set_postfix(loss=f"{history[-1]['loss']:.2f}")
-        bar.close()
-        model.eval()
-        model.config = replace(model.config, scaling_factor=round(1.0 / max(latent_std(model, x), 1e-6), 5))
-        model.vae.register_to_config(scaling_factor=model.config.scaling_factor)
-    finally:
-        torch.set_num_threads(before)
-    return TrainReport(cfg.epochs, history[-1]["loss"] if history else math.inf, False, history)

@@ -12,7 +12,7 @@ of torch callables, the way stochman asks for one `embed` method and builds the 
 `encode` may return a tensor (a deterministic code), a `(mean, logvar)` pair (a Gaussian
 posterior), or any object with `.mode()` and `.sample(generator)`. Without `encode` (a GAN's
 generator, say), real inputs are inverted by optimising z through `decode` (see
-`latentwalk.models.gan.invert_decoder`), which needs `decode` to be differentiable.
+`latentwalk.models.inversion.invert_decoder`), which needs `decode` to be differentiable.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from latentwalk.config import Options, check_params
 from latentwalk.errors import InvalidParameterError, UnsupportedOperationError
 from latentwalk.modalities.audio import SPEC_SHAPE
 from latentwalk.models.base import DiagonalGaussian, LatentDist, PointMass, check_batch
-from latentwalk.models.gan import InversionConfig, invert_decoder
+from latentwalk.models.inversion import InversionConfig, invert_decoder
 
 TorchFn = Callable[[torch.Tensor], Any]
 
