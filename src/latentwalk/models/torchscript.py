@@ -19,25 +19,36 @@ cannot import modules or run Python. Calling the model runs its TorchScript prog
 only use TorchScript operators (all of torch's tensor ops, and any custom operator your process
 has loaded); treat a model from a stranger as you would any program: it decides what it computes.
 An error raised inside `encode` or `decode` comes back as one CheckpointError line naming the file.
+
+Deprecated: torch 2.13 deprecates TorchScript (`torch.jit.load` warns on every call) in favour of
+`torch.export`. latentwalk still reads TorchScript for one release: each load says so in one
+`note:` line, with the conversion (`latentwalk.models.export.save_exported`, docs/models.md), and
+torch's own DeprecationWarning is kept out of the way.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from latentwalk.errors import CheckpointError, InvalidParameterError
+from latentwalk.errors import CheckpointError, InvalidParameterError, note
 from latentwalk.models.checkpoint import MAX_CONFIG_BYTES, MAX_WEIGHTS_BYTES, check_regular_file, file_sha256
 from latentwalk.models.wrap import WrappedModel, wrap
 
 SCRIPT_FILE, META_FILE = "model.ts", "latentwalk.json"
 SCRIPT_SUFFIXES = (".ts", ".torchscript")
 REQUIRED = ("latent_shape", "data_shape")
+DEPRECATION = (
+    "TorchScript is deprecated in torch and latentwalk reads it for one more release; convert your model to a .pt2 "
+    "with latentwalk.models.export.save_exported(path, decode=..., encode=..., latent_shape=..., data_shape=...) "
+    "(see docs/models.md)."
+)
 
 
 def is_torchscript(path: str | Path) -> bool:
@@ -64,7 +75,9 @@ def _read(path: Path) -> tuple[torch.jit.ScriptModule, dict[str, Any], Path, str
     check_regular_file(script, MAX_WEIGHTS_BYTES)
     extra = {META_FILE: ""}
     try:
-        module = torch.jit.load(str(script), map_location="cpu", _extra_files=extra)
+        with warnings.catch_warnings():  # torch's "torch.jit.load is deprecated", on every load: one note says it
+            warnings.filterwarnings("ignore", message=r".*torch\.jit.* is deprecated", category=DeprecationWarning)
+            module = torch.jit.load(str(script), map_location="cpu", _extra_files=extra)
     except (RuntimeError, ValueError, torch.jit.Error) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(f"'{script}' is not a TorchScript archive (make it with torch.jit.save): {first}") from None
@@ -113,6 +126,7 @@ def load_torchscript(path: str | Path) -> tuple[WrappedModel, dict[str, Any]]:
     except (InvalidParameterError, TypeError) as exc:  # TypeError: an unhashable "prior" or "modality"
         raise CheckpointError(f"{where} does not describe a usable model: {exc}") from None
     model.add_module("scripted", module)  # so that .eval() / .to() reach it
+    note(DEPRECATION)
     info = {"family": "torchscript", "source": "torchscript", "path": str(script),
             "weights_sha256": file_sha256(script), "config": meta}
     return model, info
