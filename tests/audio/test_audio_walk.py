@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from latentwalk.cli import app
 from latentwalk.data import resolve_item
 from latentwalk.models import load_model
-from latentwalk.walk import run_walk
+from latentwalk.pipeline import run_walk
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,12 @@ import pytest
 import soundfile as sf
 from PIL import Image
 
-from latentwalk.data import files, resolve_item
-from latentwalk.data.files import load_image
+from latentwalk.data import resolve_item
 from latentwalk.errors import DataError, LatentwalkWarning
 from latentwalk.modalities import audio as A
+from latentwalk.modalities import base, image
+from latentwalk.modalities.audio import io as audio_io
+from latentwalk.modalities.image import load_image
 
 GREY = (1, 16, 16)
 
@@ -128,12 +130,12 @@ def test_float_image_with_nan_is_refused(tmp_path: Path) -> None:
 
 def test_pixel_limit_is_checked_before_decoding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     Image.new("L", (20, 30)).save(tmp_path / "small.png")
-    monkeypatch.setattr(files, "MAX_PIXELS", 500)
+    monkeypatch.setattr(image, "MAX_PIXELS", 500)
 
     def never(*_: object) -> None:
         raise AssertionError("pixels were decoded")
 
-    monkeypatch.setattr(files, "_decode", never)
+    monkeypatch.setattr(image, "_decode", never)
     with pytest.raises(DataError, match=r"20 x 30 = 600 pixels, over the limit of 0.0005 megapixels"):
         load_image(tmp_path / "small.png", GREY)
 
@@ -200,7 +202,7 @@ def test_file_size_limit(tmp_path: Path) -> None:
     for name, shape, modality in (("big.png", GREY, "image"), ("big.wav", A.SPEC_SHAPE, "audio")):
         path = tmp_path / name
         with path.open("wb") as f:
-            f.truncate(files.MAX_FILE_BYTES + 1)  # sparse: nothing is written
+            f.truncate(base.MAX_FILE_BYTES + 1)  # sparse: nothing is written
         with pytest.raises(DataError, match="over latentwalk.s limit of 256 MiB"):
             resolve_item(str(path), shape, modality)
 
@@ -269,7 +271,7 @@ def test_non_finite_samples_are_refused(tmp_path: Path, bad: float) -> None:
 
 def test_too_long_sound_is_refused_before_decoding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sf.write(tmp_path / "long.wav", _sine(0.5, 3.0), A.SAMPLE_RATE)
-    monkeypatch.setattr(A, "MAX_SECONDS", 2.0)
+    monkeypatch.setattr(audio_io, "MAX_SECONDS", 2.0)
     with pytest.raises(DataError, match="is 3 s long, over the limit of 2 s"):
         A.read_clip(tmp_path / "long.wav")
 

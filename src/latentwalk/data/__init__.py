@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from latentwalk.data.base import DATASETS, Dataset, Item, Split, shown
-from latentwalk.data.files import IMAGE_SUFFIXES, check_input_file, load_image
 from latentwalk.errors import DataError
-from latentwalk.registry import Registry, import_submodules
+from latentwalk.modalities import get_modality
+from latentwalk.modalities.base import check_input_file
+from latentwalk.modalities.image import load_image
+from latentwalk.registry import import_submodules
 
-__all__ = ["DATASETS", "FILE_LOADERS", "Dataset", "Item", "Split", "get_dataset", "load_image", "resolve_item"]
-
-FileLoader = Callable[[Path, tuple[int, ...]], Item]
-FILE_LOADERS: Registry[tuple[frozenset[str], FileLoader]] = Registry("file modality")
-"""modality -> (file suffixes, loader(path, data_shape) -> Item). Audio registers its own."""
-FILE_LOADERS.add("image", (frozenset(IMAGE_SUFFIXES), load_image))
+__all__ = ["DATASETS", "Dataset", "Item", "Split", "get_dataset", "load_image", "resolve_item"]
 
 import_submodules(__name__)  # every dataset file registers itself
 
@@ -45,14 +41,15 @@ def resolve_item(spec: str, data_shape: tuple[int, ...], modality: str = "image"
             )
         return item
     p = Path(spec)
-    suffixes, loader = FILE_LOADERS.get(modality)
-    if p.suffix.lower() in suffixes or _exists(p):
+    kind = get_modality(modality)
+    suffixes = ", ".join(sorted(kind.suffixes))
+    if p.suffix.lower() in kind.suffixes or _exists(p):
         # Before any loader (a plug-in's too) opens it: a FIFO or a device would hang the read.
         article = "an" if modality[:1] in "aeiou" else "a"
-        check_input_file(p, f"{article} {modality} file ({', '.join(sorted(suffixes))})")
-        return loader(p, tuple(data_shape))
+        check_input_file(p, f"{article} {modality} file ({suffixes})")
+        return kind.load(p, tuple(data_shape))
     raise DataError(
         f"'{shown(spec)}' is neither a dataset item nor an existing file. Use DATASET:INDEX or "
         f"DATASET:FACTOR=VALUE with a dataset among {', '.join(DATASETS.names())}, or a path to a file "
-        f"({', '.join(sorted(suffixes))})."
+        f"({suffixes})."
     )

@@ -7,15 +7,15 @@ from typing import Any
 
 import torch
 
+from latentwalk.api import load_model
 from latentwalk.data import get_dataset, resolve_item
 from latentwalk.demo.base import DemoContext, register_section
+from latentwalk.modalities import AUDIO
 from latentwalk.modalities import audio as A
-from latentwalk.models import load_model
+from latentwalk.pipeline import MethodWalk, run_walk
+from latentwalk.pipeline.output import step_labels
 from latentwalk.render import plot_profile_panels
 from latentwalk.render.audio import save_spectrogram_rows
-from latentwalk.walk import MethodWalk, run_walk
-from latentwalk.walk.audio_output import step_waveforms
-from latentwalk.walk.output import step_labels
 
 MODEL = "tones-vae"
 STEPS = 8
@@ -41,7 +41,7 @@ def _profile(mw: MethodWalk, key: str) -> tuple[list[float], list[float]]:
 
 
 def _players(ctx: DemoContext, stem: str, name: str, mw: MethodWalk) -> None:
-    waves = step_waveforms(mw)
+    waves = AUDIO.waveforms(mw)
     folder = ctx.out / stem / name
     folder.mkdir(parents=True, exist_ok=True)
     A.save_wav(folder / "morph.wav", A.join_with_crossfades(waves))
@@ -55,7 +55,7 @@ def _players(ctx: DemoContext, stem: str, name: str, mw: MethodWalk) -> None:
 
 
 def _spectrograms(ctx: DemoContext, stem: str, walks: dict[str, MethodWalk]) -> None:
-    rows = [(n, A.to_spectrogram(step_waveforms(mw)).numpy()) for n, mw in walks.items()]
+    rows = [(n, A.to_spectrogram(AUDIO.waveforms(mw)).numpy()) for n, mw in walks.items()]
     first = next(iter(walks.values()))
     save_spectrogram_rows(rows, ctx.out / f"{stem}.png", labels=step_labels(first.ts.numpy()))
     ctx.report.image(f"{stem}.png", "spectrogram of every step (what you hear)", pixelated=False)
@@ -108,7 +108,8 @@ def _low_to_high(ctx: DemoContext, model: Any, reference: torch.Tensor) -> dict[
 def sound_section(ctx: DemoContext) -> None:
     ctx.report.heading("Sound: walking from a cry to room noise, and from a low tone to a high one")
     ctx.report.paragraph(INTRO)
-    model, meta = load_model(MODEL, progress=ctx.progress)
+    model = load_model(MODEL, progress=ctx.progress)
+    meta = model.meta
     reference = get_dataset("tones").load().x
     record = {"model": MODEL, "weights_sha256": meta.get("weights_sha256"),
               "cry_to_noise": _cry_to_noise(ctx, model, reference), "low_to_high": _low_to_high(ctx, model, reference)}

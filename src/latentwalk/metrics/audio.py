@@ -8,7 +8,7 @@ between the log spectrograms of consecutive steps (re-analysed from what is hear
 crossfade is measured on its waveform mix).
 
 Everything is measured on waveforms: a latent walk's frames through Griffin-Lim, a crossfade as
-the mix of its keyframes' waveforms (see `latentwalk.modalities.audio.walk_waveforms`).
+the mix of its keyframes' waveforms along its route (see `latentwalk.modalities.audio.walk_waveforms`).
 """
 
 from __future__ import annotations
@@ -18,24 +18,30 @@ import torch
 
 from latentwalk.metrics.base import MetricResult, WalkView, register_metric
 from latentwalk.metrics.smoothness import step_summary
+from latentwalk.modalities import AUDIO
 from latentwalk.modalities import audio as A
-
-_CACHE_KEY = "audio_waveforms"
+from latentwalk.modalities.audio.walks import straight_route
 
 
 def is_audio(walk: WalkView) -> bool:
-    """The walk's model says "audio", or (no modality given) its frames are our spectrograms."""
+    """The walk's model says "audio", or (a view built without a modality) its frames are spectrograms."""
     modality = walk.extra.get("modality")
     if modality is not None:
-        return bool(modality == "audio")
-    return tuple(walk.frames.shape[1:]) == A.SPEC_SHAPE
+        return bool(modality == AUDIO.name)
+    return AUDIO.matches(walk.frames.shape[1:])
 
 
 def waveforms(walk: WalkView) -> np.ndarray:
-    """(T, N) waveforms of the walk, computed once per walk and shared by the audio metrics."""
-    if _CACHE_KEY not in walk.extra:
-        walk.extra[_CACHE_KEY] = A.walk_waveforms(walk.frames, data_space=walk.codes is None)
-    return walk.extra[_CACHE_KEY]  # type: ignore[no-any-return]
+    """(T, N) waveforms of the walk, computed once per walk and shared by the audio metrics.
+
+    `extra` may carry the walk's "route" (`MethodWalk.segment_weights()`, for a crossfade through
+    several keyframes) and its "cache" (`MethodWalk.cache`, shared with the writers); a view
+    without a route is a walk from its first input to its last.
+    """
+    route = walk.extra.get("route")
+    if route is None and walk.codes is None:
+        route = straight_route(walk.ts)
+    return A.cached_waveforms(walk.frames, walk.codes is None, route, walk.extra.get("cache", walk.extra))
 
 
 def _fraction_monotone(y: np.ndarray, direction: int, tolerance: float) -> float:

@@ -1,4 +1,7 @@
-"""Shared ground of the renderers: checking frames and parameters, writing files safely."""
+"""Shared ground of the renderers: checking parameters, enlarging pixels, writing files safely.
+
+What an image frame is (its shape, its range, its pixels) belongs to the image modality;
+`check_frames` and `to_uint8` are imported from there for the renderers that draw frames."""
 
 from __future__ import annotations
 
@@ -11,6 +14,10 @@ from pathlib import Path
 import numpy as np
 
 from latentwalk.errors import InvalidParameterError, OutputError
+from latentwalk.modalities.image import check_frames, to_uint8
+
+__all__ = ["BACKGROUND", "BACKGROUND_HEX", "MAX_SCALE", "PathLike", "check_frames", "check_labels", "enlarge",
+           "resolve_scale", "to_uint8", "write_atomically"]
 
 PathLike = str | os.PathLike[str]
 
@@ -18,33 +25,6 @@ MAX_SCALE = 64
 # One light background for pictures, plots and the report page, so that they sit seamlessly.
 BACKGROUND = (246, 246, 243)
 BACKGROUND_HEX = "#{:02x}{:02x}{:02x}".format(*BACKGROUND)
-
-
-def check_frames(frames: object, func: str, name: str = "frames") -> np.ndarray:
-    """Return `frames` as float32 (T, C, H, W) with C in {1, 3}, or raise a teaching error."""
-    x = np.asarray(frames)
-    if np.issubdtype(x.dtype, np.integer) or x.dtype == np.bool_:
-        x = x.astype(np.float32) / (1.0 if x.dtype == np.bool_ else 255.0)  # 0..255 bytes
-    x = x.astype(np.float32, copy=False)
-    if x.ndim != 4 or x.shape[1] not in (1, 3) or 0 in x.shape:
-        hint = " Add a channel axis with frames[:, None]." if x.ndim == 3 else ""
-        raise InvalidParameterError(
-            f"The '{name}' parameter of {func} must be an array of shape (T, C, H, W) with C = 1 "
-            f"(grey) or 3 (RGB) and no empty axis. Got shape {tuple(x.shape)} instead.{hint}"
-        )
-    return x
-
-
-def to_uint8(frames: object) -> np.ndarray:
-    """(T, C, H, W) floats in [0, 1] -> (T, H, W, C) uint8.
-
-    Values outside [0, 1] are clipped; NaN becomes 0 (black). Spotting NaN frames is the
-    caller's job (a metric should report them); here they only must not crash the picture.
-    """
-    x = check_frames(frames, "to_uint8")
-    x = np.nan_to_num(x, nan=0.0, posinf=1.0, neginf=0.0)
-    x = np.rint(np.clip(x, 0.0, 1.0) * 255.0).astype(np.uint8)
-    return np.ascontiguousarray(x.transpose(0, 2, 3, 1))  # (T, H, W, C)
 
 
 def resolve_scale(height: int, width: int, scale: int | None, func: str, min_px: int) -> int:

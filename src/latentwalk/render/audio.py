@@ -8,6 +8,7 @@ Drawn with matplotlib's object API (no pyplot), frequency up, time to the right.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +33,7 @@ def _check_specs(specs: object, func: str) -> np.ndarray:
     return np.nan_to_num(np.clip(x, 0, 1))
 
 
-def _draw_row(fig: object, axes: Sequence[object], specs: np.ndarray, labels: list[str] | None, ylabel: str) -> object:
+def _draw_row(fig: object, axes: Sequence[object], specs: np.ndarray, labels: list[str] | None, ylabel: str) -> Any:
     extent = (0, CLIP_SECONDS, 0, SAMPLE_RATE / 2000)
     im = None
     for i, (ax, s) in enumerate(zip(axes, specs, strict=True)):
@@ -50,7 +51,7 @@ def _draw_row(fig: object, axes: Sequence[object], specs: np.ndarray, labels: li
 
 
 def save_spectrogram_rows(
-    rows: list[tuple[str, object]], path: PathLike, labels: list[str] | None = None, notes: list[str] | None = None
+    rows: Sequence[tuple[str, object]], path: PathLike, labels: list[str] | None = None, notes: list[str] | None = None
 ) -> None:
     """One row of step panels per (name, specs); `labels` title the steps (e.g. t=0.25),
     `notes` (one per row) go under the row name. A colour bar gives the dB scale."""
@@ -67,7 +68,6 @@ def save_spectrogram_rows(
     w, h = PANEL_PX
     fig = Figure(figsize=((t * w + 160) / DPI, (len(rows) * h + 40) / DPI), dpi=DPI, facecolor=BACKGROUND_HEX)
     axes = fig.subplots(len(rows), t, squeeze=False, gridspec_kw={"wspace": 0.06, "hspace": 0.45})
-    im = None
     for r, (name, specs) in enumerate(checked):
         note = f"\n{notes[r]}" if notes and notes[r] else ""
         im = _draw_row(fig, axes[r], specs, labels, "kHz")

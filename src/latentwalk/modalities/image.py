@@ -1,5 +1,9 @@
-"""The user's own files: only regular files of a sane size are opened, and images are brought to
-the model's size and channels whatever their depth or transparency."""
+"""Images: the user's picture files -> (C, H, W) tensors in [0, 1], and frames -> pixels and pictures.
+
+Only regular files of a sane size are opened, and images are brought to the model's size and
+channels whatever their depth or transparency. `check_frames` / `to_uint8` are the way back
+(`VaeImageProcessor.postprocess` in diffusers): the renderers draw what they return.
+"""
 
 from __future__ import annotations
 
@@ -7,29 +11,25 @@ import re
 import struct
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
-from latentwalk.data.base import Item, shown
-from latentwalk.errors import DataError, note
-from latentwalk.files import check_regular_file
+from latentwalk.errors import DataError, InvalidParameterError, note
+from latentwalk.modalities.base import MODALITIES, Modality, check_input_file, step_labels
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+if TYPE_CHECKING:
+    from latentwalk.data.base import Item
+    from latentwalk.pipeline.core import MethodWalk, WalkResult
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
 IMAGE_HINT = "an image file (PNG or JPEG)"
-SHOWN_PATH_CHARS = 200  # a path longer than this (a hostile one: the system allows 4096) is cut in messages
-MAX_FILE_BYTES = 256 << 20  # 256 MiB: far above any photo or sound a model here takes in
 MAX_PIXELS = 64_000_000  # 64 megapixels (8000 x 8000): larger ones take GBs to decode for a small input
 HIGH_DEPTH_MODES = {"I", "I;16", "I;16L", "I;16B", "I;16N", "F"}  # Pillow's 16/32-bit integer and float images
 # What Pillow's decoders raise on damaged or hostile files (UnidentifiedImageError is an OSError).
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, TypeError, EOFError, IndexError, KeyError, struct.error,
                   ZeroDivisionError)
-
-
-def check_input_file(path: Path, expected: str) -> None:
-    """Refuse at once anything but a regular file of at most MAX_FILE_BYTES (files.check_regular_file)."""
-    check_regular_file(path, MAX_FILE_BYTES, DataError, expected, shown(str(path), SHOWN_PATH_CHARS))
 
 
 def _too_large(p: Path, pixels: str) -> DataError:
@@ -96,6 +96,8 @@ def load_image(path: str | Path, shape: tuple[int, ...]) -> Item:
     """Read an image file as (C, H, W) in [0, 1], converted to C channels and resized to H x W."""
     from PIL import Image
 
+    from latentwalk.data.base import Item  # here: latentwalk.data imports this package
+
     p = Path(path)
     check_input_file(p, IMAGE_HINT)
     c, h, w = shape
@@ -113,3 +115,71 @@ def load_image(path: str | Path, shape: tuple[int, ...]) -> Item:
         reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
         raise DataError(f"'{p}' is not a readable image ({reason}); use a PNG or JPEG file.") from None
     return Item(torch.from_numpy(arr.copy()), str(p), {"original_width": original[0], "original_height": original[1]})
+
+
+# --- frames -> pixels ------------------------------------------------------------------------------
+
+
+def check_frames(frames: object, func: str, name: str = "frames") -> np.ndarray:
+    """Return `frames` as float32 (T, C, H, W) with C in {1, 3}, or raise a teaching error."""
+    x = np.asarray(frames)
+    if np.issubdtype(x.dtype, np.integer) or x.dtype == np.bool_:
+        x = x.astype(np.float32) / (1.0 if x.dtype == np.bool_ else 255.0)  # 0..255 bytes
+    x = x.astype(np.float32, copy=False)
+    if x.ndim != 4 or x.shape[1] not in (1, 3) or 0 in x.shape:
+        hint = " Add a channel axis with frames[:, None]." if x.ndim == 3 else ""
+        raise InvalidParameterError(
+            f"The '{name}' parameter of {func} must be an array of shape (T, C, H, W) with C = 1 "
+            f"(grey) or 3 (RGB) and no empty axis. Got shape {tuple(x.shape)} instead.{hint}"
+        )
+    return x
+
+
+def to_uint8(frames: object) -> np.ndarray:
+    """(T, C, H, W) floats in [0, 1] -> (T, H, W, C) uint8.
+
+    Values outside [0, 1] are clipped; NaN becomes 0 (black). Spotting NaN frames is the
+    caller's job (a metric should report them); here they only must not crash the picture.
+    """
+    x = check_frames(frames, "to_uint8")
+    x = np.nan_to_num(x, nan=0.0, posinf=1.0, neginf=0.0)
+    x = np.rint(np.clip(x, 0.0, 1.0) * 255.0).astype(np.uint8)
+    return np.ascontiguousarray(x.transpose(0, 2, 3, 1))  # (T, H, W, C)
+
+
+# --- the modality ---------------------------------------------------------------------------------
+
+
+class ImageModality(Modality):
+    """Grey or RGB pictures (C, H, W) in [0, 1]."""
+
+    name = "image"
+    suffixes = IMAGE_SUFFIXES
+
+    def matches(self, data_shape: Any) -> bool:
+        return len(data_shape) == 3 and data_shape[0] in (1, 3)
+
+    def load(self, path: str | Path, data_shape: tuple[int, ...]) -> Item:
+        return load_image(path, data_shape)
+
+    def pictures(self, mw: MethodWalk) -> np.ndarray:
+        return mw.frames.detach().cpu().numpy().astype(np.float32)  # (T, C, H, W): the frames are the pictures
+
+    def write_media(self, mw: MethodWalk, folder: Path, options: dict[str, Any]) -> None:
+        """strip.png, walk.gif (forth and back), walk.mp4."""
+        from latentwalk.render import save_gif, save_mp4, save_strip
+
+        frames, fps = self.pictures(mw), options.get("fps", 8)
+        save_strip(frames, folder / "strip.png", labels=step_labels(mw.ts.detach().cpu().numpy()))
+        save_gif(frames, folder / "walk.gif", fps=fps, boomerang=True)
+        save_mp4(frames, folder / "walk.mp4", fps=fps)
+
+    def write_comparison(self, result: WalkResult, folder: Path) -> None:
+        from latentwalk.render import save_grid
+
+        rows = [(name, self.pictures(mw)) for name, mw in result.walks.items()]
+        save_grid(rows, folder / "comparison.png", notes=[self.walk_note(mw) for mw in result.walks.values()])
+
+
+IMAGE = ImageModality()
+MODALITIES.add(IMAGE.name, IMAGE)
