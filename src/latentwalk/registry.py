@@ -35,7 +35,7 @@ class Registry(Generic[T]):
                 continue  # a plug-in never replaces latentwalk's own entry
             try:
                 obj = ep.load()
-            except Exception as exc:  # a broken plug-in must not break every command
+            except Exception as exc:  # noqa: BLE001 - a broken plug-in must not break every command
                 import warnings
 
                 warnings.warn(f"plug-in '{ep.name}' ({ep.value}) of {self.group} failed to load: {exc}", stacklevel=2)

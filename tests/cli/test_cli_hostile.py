@@ -253,7 +253,7 @@ def test_cache_that_is_a_file_is_one_line(tmp_path: Path) -> None:
 
 def test_ctrl_c_exits_130_with_one_line_and_nothing_written(tiny_checkpoint: Path, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from latentwalk.walk import output
+    from latentwalk.pipeline import output
 
     def interrupt(*a: object, **k: object) -> None:
         raise KeyboardInterrupt

@@ -60,7 +60,7 @@ class LatentwalkGroup(click.Group):
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: Any) -> click.Context:
         # The words after `latentwalk`, as typed, for people reading a manifest; `rerun` uses the
-        # parsed parameters instead (walk/output.py: invocation).
+        # parsed parameters instead (pipeline/output.py: invocation).
         argv = list(args)
         ctx = super().make_context(info_name, args, parent, **extra)
         ctx.meta["latentwalk.argv"] = argv

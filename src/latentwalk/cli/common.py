@@ -6,23 +6,9 @@ from typing import Any
 
 import click
 
-from latentwalk.data import DATASETS, get_dataset
+from latentwalk.api import ground_truth_for, reference_for
 
-
-def ground_truth_for(meta: dict[str, Any]) -> Any:
-    """The dataset's ground truth when the model was trained on a dataset that has one."""
-    name = (meta.get("trained_on") or {}).get("dataset")
-    if name in DATASETS:
-        return get_dataset(name).ground_truth()
-    return None
-
-
-def reference_for(meta: dict[str, Any]) -> Any:
-    """The training data of a model trained on an embedded dataset, for the realism metric."""
-    name = (meta.get("trained_on") or {}).get("dataset")
-    if name in DATASETS:
-        return get_dataset(name).load().x
-    return None
+__all__ = ["SEED", "check_out", "ground_truth_for", "output_options", "progress_option", "reference_for"]
 
 
 def progress_option(f: Any) -> Any:
@@ -47,3 +33,7 @@ def check_out(out: str, force: bool) -> None:
     from latentwalk.files import check_output
 
     check_output(out, force)
+
+
+def device_option(f: Any) -> Any:
+    return click.option("--device", default=None, help="Where the model runs: cpu (default), cuda, cuda:1, mps.")(f)

@@ -26,19 +26,20 @@ LETTERS = "ABCD"
 def grid(model_spec: str, corners_flag: bool, corners: tuple[str, ...], rows: int, cols: int, mode: str, out: str,
          force: bool, quiet: bool) -> None:
     """Decode the grid spanned by 3 or 4 corner items; with 3, the fourth corner is the analogy B + C - A."""
+    from latentwalk.api import load_model
     from latentwalk.config import check_budget
     from latentwalk.data import resolve_item
-    from latentwalk.models import load_model
     from latentwalk.paths.mix import analogy, corner_grid
+    from latentwalk.pipeline import decode_batched, encode_items
+    from latentwalk.pipeline.core import clamp_frames
+    from latentwalk.pipeline.output import invocation, staged_output
     from latentwalk.render import save_image_grid, save_strip
-    from latentwalk.walk import decode_batched, encode_items
-    from latentwalk.walk.core import clamp_frames
-    from latentwalk.walk.output import invocation, staged_output
 
     if len(corners) not in (3, 4):
         raise InvalidParameterError(f"Give 3 or 4 corner items after --corners (A B C [D]); got {len(corners)}.")
     check_out(out, force)
-    model, meta = load_model(model_spec, progress=not quiet)
+    model = load_model(model_spec, progress=not quiet)
+    meta = model.meta
     check_budget(rows * cols * int(np.prod(model.data_shape)), f"a {rows} x {cols} grid", "use fewer --rows or --cols")
     items = [resolve_item(c, tuple(model.data_shape), getattr(model, "modality", "image")) for c in corners]
     import torch

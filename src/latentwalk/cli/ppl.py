@@ -26,14 +26,15 @@ def ppl(model_spec: str, samples: int, sampling: str, distance: str, method: str
     Lower means the decoder changes less abruptly along the prior's paths."""
     import torch
 
+    from latentwalk.api import load_model
     from latentwalk.errors import UnsupportedOperationError
     from latentwalk.metrics import FRAME_DISTANCES, perceptual_path_length
-    from latentwalk.models import load_model
     from latentwalk.paths import PATHS
 
     PATHS.get(method)  # names first, before any model is loaded
     FRAME_DISTANCES.get(distance)
-    model, meta = load_model(model_spec, progress=not quiet)
+    model = load_model(model_spec, progress=not quiet)
+    meta = model.meta
     if getattr(model, "prior", "none") != "gaussian":
         raise UnsupportedOperationError(
             f"PPL samples codes from a N(0, I) prior, but '{model_spec}' has prior '{model.prior}'; use a VAE or GAN."

@@ -44,7 +44,7 @@ def train(dataset: str, family: str, latent_dim: int, width: int, arch: str, bet
     from latentwalk.data import get_dataset
     from latentwalk.models import FAMILIES, TrainConfig, build, save_checkpoint
     from latentwalk.models import train as fit
-    from latentwalk.walk.output import invocation
+    from latentwalk.pipeline.output import invocation
 
     ds = get_dataset(dataset)
     _check_family(family, dataset, ds.modality)

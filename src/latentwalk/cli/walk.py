@@ -1,27 +1,16 @@
-"""`latentwalk walk`: one walk between real items, written to a folder."""
+"""`latentwalk walk`: one walk between real items, written to a folder (a thin caller of `latentwalk.walk`)."""
 
 from __future__ import annotations
 
 import click
 
 from latentwalk.cli import app
-from latentwalk.cli.common import (
-    SEED,
-    check_out,
-    ground_truth_for,
-    output_options,
-    progress_option,
-    reference_for,
-)
-from latentwalk.config import FPS, MAX_STEPS, check_params
-from latentwalk.data import resolve_item
-from latentwalk.models import load_model
-from latentwalk.walk import run_walk, write_walk
-from latentwalk.walk.output import headline, invocation
+from latentwalk.cli.common import SEED, check_out, device_option, output_options, progress_option
+from latentwalk.config import MAX_STEPS
 
 
 @app.command()
-@click.option("--model", "-m", "model_spec", required=True, help="Built-in name (e.g. digits-vae) or checkpoint folder.")
+@click.option("--model", "-m", "model_spec", required=True, help="Built-in name (e.g. digits-vae), checkpoint folder or .pt2 file.")
 @click.option("--from", "-a", "src", required=True, help="Start item: DATASET:INDEX, DATASET:FACTOR=VALUE or an image file.")
 @click.option("--to", "-b", "dst", required=True, help="End item, as --from.")
 @click.option("--via", multiple=True, help="Keyframes to pass through on the way (repeatable).")
@@ -34,27 +23,25 @@ from latentwalk.walk.output import headline, invocation
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Seed for every random choice.")
 @click.option("--fps", type=float, default=8, show_default=True, help="Frames per second of walk.gif and walk.mp4.")
 @output_options
+@device_option
 @progress_option
 def walk(model_spec: str, src: str, dst: str, via: tuple[str, ...], methods: tuple[str, ...], steps: int, schedule: str,
-         loop: bool, posterior: str, distance: str, seed: int, fps: float, out: str, force: bool, quiet: bool) -> None:
+         loop: bool, posterior: str, distance: str, seed: int, fps: float, out: str, force: bool, device: str | None,
+         quiet: bool) -> None:
     """Walk from one item to another in MODEL's latent space."""
-    from latentwalk.walk.core import check_walk_request
+    from latentwalk.api import load_model
+    from latentwalk.api import walk as walk_between
+    from latentwalk.config import FPS, check_params
+    from latentwalk.pipeline.core import check_walk_request
+    from latentwalk.pipeline.output import headline
 
     check_params({"fps": [FPS]}, {"fps": fps}, "walk")
-    check_walk_request(list(methods), steps, schedule, distance)
+    check_walk_request(list(methods), steps, schedule, distance)  # names before the model loads
     check_out(out, force)
-    model, meta = load_model(model_spec, progress=not quiet)
-    modality = getattr(model, "modality", "image")
-    check_walk_request(list(methods), steps, schedule, distance, data_shape=tuple(model.data_shape))
-    items = [resolve_item(s, tuple(model.data_shape), modality) for s in (src, *via, dst)]
-    result = run_walk(model, items, list(methods), steps, schedule, loop, posterior, seed, distance,
-                    ground_truth_for(meta), reference=reference_for(meta))  # type: ignore[arg-type]
-    manifest = {
-        **invocation(),
-        "model": {"spec": model_spec, "family": meta.get("family"), "weights_sha256": meta.get("weights_sha256"),
-                  "builtin": meta.get("builtin"), "config": meta.get("config"), "trained_on": meta.get("trained_on")},
-    }
-    write_walk(result, out, manifest, fps, modality, force)
-    for name, mw in result.walks.items():
+    model = load_model(model_spec, device=device, progress=not quiet)
+    w = walk_between(model, src, dst, method=list(methods), steps=steps, via=via, schedule=schedule, loop=loop,
+                        posterior=posterior, distance=distance, seed=seed, fps=fps)
+    w.save(out, force=force)
+    for name, mw in w.result.walks.items():
         click.echo(f"{name:>10}  {headline(mw)}")
     click.echo(f"wrote {out}")

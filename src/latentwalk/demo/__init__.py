@@ -22,7 +22,7 @@ def run_demo(out: str | Path, seed: int = 0, progress: bool = True, options: dic
              force: bool = False) -> DemoContext:
     """Run every section into a staged folder, then write index.html and manifest.json."""
     from latentwalk.models import prepare_builtins
-    from latentwalk.walk.output import invocation, staged_output
+    from latentwalk.pipeline.output import invocation, staged_output
 
     start = time.perf_counter()
     with staged_output(out, force, invocation()) as stage:

@@ -6,11 +6,11 @@ from typing import Any
 
 import torch
 
+from latentwalk.api import load_model
 from latentwalk.demo.base import DemoContext, register_section
 from latentwalk.factors import DirectionScore, Study, alphas, best_for, pca_directions, traverse
-from latentwalk.models import load_model
+from latentwalk.pipeline import decode_batched
 from latentwalk.render import save_grid
-from latentwalk.walk import decode_batched
 
 SPAN, STEPS, N_STARTS = 2.0, 9, 6
 # (model, factor, positive, negative): the supervised directions each model is asked for.
@@ -47,7 +47,7 @@ def _traversal_grid(ctx: DemoContext, study: Study, score: DirectionScore, stem:
 
 
 def _model_block(ctx: DemoContext, name: str, factor: str, pos: float | None, neg: float | None) -> dict[str, Any]:
-    model, _ = load_model(name, progress=ctx.progress)
+    model = load_model(name, progress=ctx.progress)
     study = Study.of(model, name.split("-")[0], ctx.seed)
     factors = list(study.recoverer.factors)
     dirs = [study.direction(k, factor, pos, neg) for k in KINDS] + pca_directions(study.codes, 3, ctx.seed)

@@ -14,14 +14,14 @@ from typing import Any
 import numpy as np
 import torch
 
+from latentwalk.api import load_model
 from latentwalk.data import resolve_item
 from latentwalk.demo.base import DemoContext, register_section
 from latentwalk.errors import MissingExtraError
-from latentwalk.models import load_model
 from latentwalk.paths import interpolate
+from latentwalk.pipeline import run_walk
+from latentwalk.pipeline.output import headline
 from latentwalk.render import save_gif, save_grid
-from latentwalk.walk import run_walk
-from latentwalk.walk.output import headline
 
 PAIR = ("digits:0", "digits:1")
 STEPS = 9
@@ -62,7 +62,7 @@ def _row(model_name: str, mw: Any, res: Any, seconds: float, dims: int) -> list[
 
 def _walk_family(ctx: DemoContext, name: str) -> tuple[Any, Any, float] | None:
     try:
-        model, _ = load_model(name, progress=ctx.progress)
+        model = load_model(name, progress=ctx.progress)
     except MissingExtraError as exc:
         ctx.report.paragraph(f"<p><b>{name}</b> skipped: {exc}</p>")
         return None
@@ -74,7 +74,7 @@ def _walk_family(ctx: DemoContext, name: str) -> tuple[Any, Any, float] | None:
 
 def _gan_samples_row(ctx: DemoContext) -> tuple[str, np.ndarray]:
     """A walk between two codes drawn from the GAN's prior: no inversion error at the ends."""
-    model, _ = load_model("digits-gan", progress=ctx.progress)
+    model = load_model("digits-gan", progress=ctx.progress)
     g = torch.Generator().manual_seed(ctx.seed)
     z0, z1 = model.sample_latents(2, g).chunk(2)
     z = interpolate(z0, z1, torch.linspace(0, 1, STEPS), "slerp")[0]  # (T, d)

@@ -9,14 +9,14 @@ from typing import Any
 import numpy as np
 import torch
 
+from latentwalk.api import load_model
 from latentwalk.data import get_dataset, resolve_item
 from latentwalk.demo.base import DemoContext, register_section
 from latentwalk.metrics.typicality import chi_shell
-from latentwalk.models import load_model
 from latentwalk.paths import interpolate
+from latentwalk.pipeline import MethodWalk, run_walk
+from latentwalk.pipeline.output import headline
 from latentwalk.render import Report, plot_profile_panels, save_gif, save_grid
-from latentwalk.walk import MethodWalk, run_walk
-from latentwalk.walk.output import headline
 
 METHODS = ["crossfade", "lerp", "slerp", "matched"]
 STEPS = 9
@@ -179,7 +179,8 @@ def images_section(ctx: DemoContext) -> None:
         ds = get_dataset(dataset)
         gt, reference = ds.ground_truth(), ds.load().x
         for name in models:
-            model, meta = load_model(name, progress=ctx.progress)
+            model = load_model(name, progress=ctx.progress)
+            meta = model.meta
             kind = "VAE, prior N(0, I)" if model.prior == "gaussian" else "plain autoencoder"
             pairs = [_walk_pair(ctx, model, name, a, b, gt, reference, i) for i, (a, b) in enumerate(PAIRS[dataset])]
             walks[name] = {"weights_sha256": meta["weights_sha256"], "kind": kind, "pairs": pairs}

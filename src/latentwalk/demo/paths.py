@@ -6,12 +6,12 @@ import itertools
 import warnings
 from typing import Any
 
+from latentwalk.api import load_model
 from latentwalk.data import get_dataset, resolve_item
 from latentwalk.demo.base import DemoContext, register_section
-from latentwalk.models import load_model
 from latentwalk.paths.geodesic import GeodesicWarning
+from latentwalk.pipeline import MethodWalk, run_walk
 from latentwalk.render import plot_profile_panels, save_grid
-from latentwalk.walk import MethodWalk, run_walk
 
 MODEL, PAIR, STEPS = "lines-vae", ("lines:angle=0.3", "lines:angle=2.5"), 11
 GEODESIC_OPTIONS = {"max_iter": 60}  # the demo shows the idea; `latentwalk walk` uses the full budget
@@ -44,7 +44,7 @@ def _curves(walks: dict[str, MethodWalk], metric: str, key: str, mid: bool) -> d
 def paths_section(ctx: DemoContext) -> None:
     ctx.report.heading("Better paths: geodesics and even spacing")
     ctx.report.paragraph(INTRO)
-    model, _ = load_model(MODEL, progress=ctx.progress)
+    model = load_model(MODEL, progress=ctx.progress)
     gt = get_dataset("lines").ground_truth()
     items = [resolve_item(s, tuple(model.data_shape)) for s in PAIR]
     with warnings.catch_warnings():  # convergence is reported in the table, not as a console warning

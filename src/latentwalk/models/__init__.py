@@ -34,6 +34,7 @@ __all__ = [
     "load_builtin",
     "load_checkpoint",
     "load_model",
+    "open_model",
     "prepare_builtins",
     "save_checkpoint",
     "train",
@@ -94,6 +95,8 @@ def _refuse_hub_name(spec: str, progress: bool) -> tuple[nn.Module, dict[str, An
 
 
 def _exported(spec: str) -> bool:
+    if not spec.lower().endswith(".pt2"):  # cheap: only .pt2 files are read as torch.export programs
+        return False
     from latentwalk.models.export import is_exported
 
     return is_exported(spec)
@@ -113,13 +116,17 @@ MODEL_LOADERS.add("hub-name", ModelLoader(40, _hub_name, _refuse_hub_name))
 MODEL_LOADERS.add("checkpoint", ModelLoader(100, _looks_like_path, lambda s, p: load_checkpoint(s)))
 
 
-def load_model(spec: str, progress: bool = True) -> tuple[nn.Module, dict[str, Any]]:
-    """A built-in name (trained and cached on first use), a latentwalk checkpoint folder, a diffusers
-    AutoencoderKL folder or a TorchScript model (see `latentwalk.models.torchscript`) -> (model, metadata)."""
+def open_model(spec: str, progress: bool = True) -> tuple[nn.Module, dict[str, Any]]:
+    """A built-in name, a latentwalk checkpoint folder, a `.pt2` export, a diffusers AutoencoderKL
+    folder or a TorchScript model -> (module, metadata): the loaders' own answer, which
+    `latentwalk.load_model` turns into a Model that carries both."""
     for name in sorted(MODEL_LOADERS.names(), key=lambda n: MODEL_LOADERS.get(n).order):
         loader = MODEL_LOADERS.get(name)
         if loader.accepts(spec):
             return loader.load(spec, progress)
     raise UnknownNameError(
-        BUILTINS.unknown_message(spec) + " Or give a checkpoint folder, a diffusers AutoencoderKL folder or a TorchScript file."
+        BUILTINS.unknown_message(spec) + " Or give a checkpoint folder, a .pt2 file (torch.export, see docs/models.md) or a diffusers AutoencoderKL folder."
     )
+
+
+load_model = open_model  # the old name, until every caller uses latentwalk.load_model

@@ -7,85 +7,32 @@ half-written, and an existing folder is replaced only when it holds exactly what
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from latentwalk.files import sha256_bytes, staged_output, write_json
-from latentwalk.registry import Registry
-from latentwalk.walk.core import MethodWalk, WalkResult
+from latentwalk.modalities import get_modality
+from latentwalk.modalities.base import headline, step_labels
+from latentwalk.pipeline.core import MethodWalk, WalkResult
 
-__all__ = ["invocation", "staged_output", "write_method", "write_walk"]
+__all__ = ["headline", "invocation", "metrics_json", "staged_output", "step_labels", "write_method", "write_walk"]
 
 
 def metrics_json(mw: MethodWalk) -> dict[str, Any]:
     return {name: {"summary": r.summary, "profile": r.profile} for name, r in mw.metrics.items()}
 
 
-def step_labels(ts: np.ndarray) -> list[str]:
-    return [f"t={t:.2f}" for t in ts]
-
-
-MediaWriter = Callable[[MethodWalk, Path, dict[str, Any]], None]
-MEDIA_WRITERS: Registry[MediaWriter] = Registry("output modality")
-"""modality -> writer of a method's pictures/sounds into its folder (arrays and metrics are common)."""
-
-
-@MEDIA_WRITERS.register("image")
-def write_image_media(mw: MethodWalk, folder: Path, options: dict[str, Any]) -> None:
-    """strip.png, walk.gif (forth and back), walk.mp4."""
-    from latentwalk.render import save_gif, save_mp4, save_strip
-
-    frames = mw.frames.detach().cpu().numpy().astype(np.float32)
-    fps = options.get("fps", 8)
-    save_strip(frames, folder / "strip.png", labels=step_labels(mw.ts.detach().cpu().numpy()))
-    save_gif(frames, folder / "walk.gif", fps=fps, boomerang=True)
-    save_mp4(frames, folder / "walk.mp4", fps=fps)
-
-
 def write_method(mw: MethodWalk, folder: Path, modality: str = "image", options: dict[str, Any] | None = None) -> None:
-    """frames.npy, codes.npy, metrics.json, and the modality's media for one method."""
-    writer = MEDIA_WRITERS.get(modality)
+    """frames.npy, codes.npy, metrics.json, and the modality's media (pictures, movies, sounds) for one method."""
+    writer = get_modality(modality)
     folder.mkdir(parents=True, exist_ok=True)
     np.save(folder / "frames.npy", mw.frames.detach().cpu().numpy().astype(np.float32))
     if mw.codes is not None:
         np.save(folder / "codes.npy", mw.codes.detach().cpu().numpy().astype(np.float32))
-    writer(mw, folder, options or {})
+    writer.write_media(mw, folder, options or {})
     write_json(folder / "metrics.json", metrics_json(mw))
-
-
-def headline(mw: MethodWalk) -> str:
-    """One line of the metrics that matter most, for grids and the terminal."""
-    parts = []
-    sm = mw.metrics.get("smoothness")
-    if sm:
-        parts.append(f"evenness {sm.summary['evenness']:.2f}")
-        parts.append(f"max/mean step {sm.summary['max_step_ratio']:.2f}")
-    re = mw.metrics.get("realism")
-    if re:
-        parts.append(f"worst real-item dist {re.summary['max_nn_distance']:.3f}")
-    ty = mw.metrics.get("typicality")
-    if ty:
-        parts.append(f"mid norm ×{ty.summary['mid_norm_ratio']:.2f}")
-    ac = mw.metrics.get("acai")
-    if ac:
-        parts.append(f"ACAI dist {ac.summary['mean_distance']:.3f}")
-    return " · ".join(parts)
-
-
-ComparisonWriter = Callable[[WalkResult, Path], None]
-COMPARISON_WRITERS: Registry[ComparisonWriter] = Registry("output modality")
-
-
-@COMPARISON_WRITERS.register("image")
-def write_image_comparison(result: WalkResult, folder: Path) -> None:
-    """comparison.png: one row per method with its headline metrics."""
-    from latentwalk.render import save_grid
-
-    rows = [(name, mw.frames.cpu().numpy()) for name, mw in result.walks.items()]
-    save_grid(rows, folder / "comparison.png", notes=[headline(mw) for mw in result.walks.values()])
 
 
 def write_walk(result: WalkResult, out: str | Path, manifest: dict[str, Any], fps: float = 8, modality: str = "image",
@@ -104,7 +51,7 @@ def write_walk(result: WalkResult, out: str | Path, manifest: dict[str, Any], fp
         else:
             for name, mw in result.walks.items():
                 write_method(mw, tmp / name, modality, options)
-            COMPARISON_WRITERS.get(modality)(result, tmp)
+            get_modality(modality).write_comparison(result, tmp)
             write_json(tmp / "metrics.json", {name: metrics_json(mw) for name, mw in result.walks.items()})
         np.save(tmp / "inputs.npy", result.inputs.cpu().numpy().astype(np.float32))
         stage.manifest.update({

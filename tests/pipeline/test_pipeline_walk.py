@@ -11,7 +11,7 @@ import torch
 
 from latentwalk.data import Item
 from latentwalk.errors import InvalidParameterError, OutputError
-from latentwalk.walk import run_walk, write_walk
+from latentwalk.pipeline import run_walk, write_walk
 
 
 def items(n: int = 2) -> list[Item]:
@@ -95,7 +95,7 @@ def test_several_methods_get_folders_and_a_comparison(tmp_path: Path, tiny_vae: 
 
 
 def test_failed_write_leaves_nothing(tmp_path: Path, tiny_vae: torch.nn.Module, monkeypatch: pytest.MonkeyPatch) -> None:
-    import latentwalk.walk.output as out
+    import latentwalk.pipeline.output as out
 
     res = run_walk(tiny_vae, items(), ["slerp"], steps=4)
 

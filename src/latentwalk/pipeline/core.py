@@ -18,7 +18,10 @@ from latentwalk.config import MAX_SEED, MAX_STEPS, Interval, Options, check_budg
 from latentwalk.data import Item
 from latentwalk.errors import InvalidParameterError, ModelOutputError, note
 from latentwalk.metrics import FRAME_DISTANCES, MetricResult, WalkView, compute_metrics
+from latentwalk.models.base import LatentModel
+from latentwalk.models.model import Model, as_model, device_of
 from latentwalk.paths import PATHS, SCHEDULES, keyframe_walk
+from latentwalk.paths.base import PathMethod
 
 Posterior = Literal["mean", "sample"]
 DECODE_BATCH = 256
@@ -39,15 +42,23 @@ class MethodWalk:
     metrics: dict[str, MetricResult] = field(default_factory=dict)
     keyframes: int = 2
     loop: bool = False
+    schedule: str = "uniform"  # the warp inside each segment; "uniform" when ts are the positions already
     cache: dict[str, Any] = field(default_factory=dict, repr=False)  # derived data (e.g. waveforms), per walk
+
+    def route_positions(self) -> torch.Tensor:
+        """(T,) positions in keyframe units (keyframe k at s = k), the schedule's warp applied."""
+        from latentwalk.paths.schedules import get_schedule
+
+        segments = self.keyframes if self.loop else self.keyframes - 1
+        p = self.ts.detach().cpu().double() * segments
+        seg = p.floor().clamp(0, segments - 1)
+        return seg + get_schedule(self.schedule, "segment_weights")(p - seg)
 
     def segment_weights(self) -> list[tuple[int, int, float]]:
         """(keyframe a, keyframe b, weight of b) for every frame of the route."""
-        segments = self.keyframes if self.loop else self.keyframes - 1
         out = []
-        for t in self.ts.detach().cpu().double().tolist():
-            s = t * segments
-            a = min(int(s), segments - 1)
+        for s in self.route_positions().tolist():
+            a = min(int(s), (self.keyframes if self.loop else self.keyframes - 1) - 1)
             out.append((a % self.keyframes, (a + 1) % self.keyframes, s - a))
         return out
 
@@ -91,24 +102,28 @@ def clamp_frames(frames: torch.Tensor, what: str) -> torch.Tensor:
 
 
 @torch.no_grad()
-def decode_batched(model: Any, z: torch.Tensor, batch: int = DECODE_BATCH) -> torch.Tensor:
-    """(N, *L) -> (N, *X), in batches so that long walks keep memory flat; NaN is an error."""
-    x = torch.cat([model.decode(z[i : i + batch]) for i in range(0, len(z), batch)])
+def decode_batched(model: LatentModel, z: torch.Tensor, batch: int = DECODE_BATCH) -> torch.Tensor:
+    """(N, *L) -> (N, *X) on the CPU, decoded on the model's device in batches so that long walks
+    keep memory flat; NaN is an error."""
+    device = device_of(model)  # a bare decoder (even spacing, geodesic tests) need not meet the whole contract
+    x = torch.cat([model.decode(z[i : i + batch].to(device)).cpu() for i in range(0, len(z), batch)])
     check_finite(x, "The decoded walk", "frame")
     return x
 
 
-def encode_items(model: Any, x: torch.Tensor, posterior: Posterior, generator: torch.Generator | None) -> torch.Tensor:
+def encode_items(model: LatentModel, x: torch.Tensor, posterior: Posterior, generator: torch.Generator | None) -> torch.Tensor:
     """x (K, *X) -> codes (K, *L). Models without an encoder (a GAN) set `has_encoder = False` and
     provide `invert(x, generator=...) -> (K, *L)`, which may optimise (so no no_grad here)."""
-    if not getattr(model, "has_encoder", True):
+    model = as_model(model)
+    x = x.to(model.device)
+    if not model.has_encoder:
         z = model.invert(x, generator=generator).detach()
     else:
         with torch.no_grad():
             dist = model.encode(x)
             z = dist.mode() if posterior == "mean" else dist.sample(generator)
     check_finite(z, "The code of an input", "input")
-    return z
+    return z.cpu()  # path maths and metrics run on the CPU; only the model runs on its device
 
 
 def check_walk_request(methods: list[str], steps: int, schedule: str, distance: str,
@@ -138,23 +153,23 @@ _CONSTRAINTS = {
 }
 
 
-def _view(model: Any, mw: MethodWalk, inputs: torch.Tensor, recon: torch.Tensor, ground_truth: Any, reference: Any = None) -> WalkView:
+def _view(model: Model, mw: MethodWalk, inputs: torch.Tensor, recon: torch.Tensor, ground_truth: Any, reference: Any = None) -> WalkView:
     return WalkView(
         frames=mw.frames,
         ts=mw.ts,
         codes=mw.codes,
-        prior=getattr(model, "prior", "none") if mw.codes is not None else "none",
+        prior=model.prior if mw.codes is not None else "none",
         inputs=inputs[[0, -1]],
         recon=recon[[0, -1]],
         decode=lambda z: decode_batched(model, z),
         ground_truth=ground_truth,
         method=mw.method,
         reference=reference,
-        extra={"modality": getattr(model, "modality", "image")},
+        extra={"modality": model.modality, "route": mw.segment_weights(), "cache": mw.cache},
     )
 
 
-EVEN = "even"  # the t-schedule that spaces frames evenly in decoded change (walk/spacing.py)
+EVEN = "even"  # the t-schedule that spaces frames evenly in decoded change (pipeline/spacing.py)
 
 
 def _reports_metric(reports: list[Any]) -> dict[str, MetricResult]:
@@ -167,9 +182,9 @@ def _reports_metric(reports: list[Any]) -> dict[str, MetricResult]:
     return {"convergence": MetricResult(summary)}
 
 
-def walk_one(model: Any, method: str, inputs: torch.Tensor, codes: torch.Tensor, steps: int, schedule: str, loop: bool,
+def walk_one(model: Model, method: str, inputs: torch.Tensor, codes: torch.Tensor, steps: int, schedule: str, loop: bool,
              distance: str = "l2", options: dict[str, Any] | None = None) -> MethodWalk:
-    from latentwalk.walk.spacing import even_route, pair_path
+    from latentwalk.pipeline.spacing import even_route, pair_path
 
     m = PATHS.get(method)
     reports: list[Any] = []
@@ -186,7 +201,7 @@ def walk_one(model: Any, method: str, inputs: torch.Tensor, codes: torch.Tensor,
 
 
 @torch.no_grad()
-def _walk_plain(model: Any, m: Any, inputs: torch.Tensor, codes: torch.Tensor, steps: int, schedule: str, loop: bool) -> MethodWalk:
+def _walk_plain(model: Model, m: PathMethod, inputs: torch.Tensor, codes: torch.Tensor, steps: int, schedule: str, loop: bool) -> MethodWalk:
     method = m.name
     if m.space == "data":
         frames, ts = keyframe_walk(inputs, steps, m.fn, schedule, loop)
@@ -196,7 +211,7 @@ def _walk_plain(model: Any, m: Any, inputs: torch.Tensor, codes: torch.Tensor, s
 
 
 def run_walk(
-    model: Any,
+    model: LatentModel,
     items: list[Item],
     methods: list[str],
     steps: int = 16,
@@ -209,30 +224,34 @@ def run_walk(
     metrics: list[str] | None = None,
     reference: torch.Tensor | None = None,
     method_options: dict[str, dict[str, Any]] | None = None,
+    generator: torch.Generator | None = None,
 ) -> WalkResult:
     """Walk through `items` (A, B or A, C, ..., B) with every method; measure each walk.
 
     `method_options` passes keywords to a method, e.g. {"geodesic": {"max_iter": 80}}."""
     check_params(_CONSTRAINTS, {"steps": steps, "posterior": posterior, "loop": loop, "seed": seed}, "walk")
+    model = as_model(model)
     if len(items) < 2:
         raise InvalidParameterError(f"A walk needs at least 2 items but got {len(items)}.")
     check_walk_request(methods, steps, schedule, distance, tuple(model.data_shape))
     x = torch.stack([it.x for it in items])  # (K, *X)
     _check_inputs(x, tuple(model.data_shape))
-    generator = torch.Generator().manual_seed(seed)
+    if generator is None:
+        generator = torch.Generator(model.device).manual_seed(seed)
     codes = encode_items(model, x, posterior, generator)  # (K, *L)
     recon = decode_batched(model, codes)
     walks: dict[str, MethodWalk] = {}
     for name in dict.fromkeys(methods):
         mw = walk_one(model, name, x, codes, steps, schedule, loop, distance, (method_options or {}).get(name))
         mw.keyframes, mw.loop = len(items), loop
+        mw.schedule = "uniform" if schedule == EVEN else schedule  # even_route's ts are positions already
         mw.frames = clamp_frames(mw.frames, f"the '{name}' walk")
         with torch.no_grad():
             mw.metrics = {**mw.metrics, **compute_metrics(_view(model, mw, x, recon, ground_truth, reference), metrics, distance)}
         walks[name] = mw
     params = {"steps": steps, "schedule": schedule, "loop": loop, "posterior": posterior, "seed": seed, "distance": distance,
               "method_options": method_options or {}}
-    report = getattr(model, "last_inversion", None)  # what `invert` measured, if it ran
-    if not getattr(model, "has_encoder", True) and report is not None:
+    report = model.last_inversion  # what `invert` measured, if it ran
+    if not model.has_encoder and report is not None:
         params["inversion"] = report
     return WalkResult(items, x, codes, recon, walks, params)

@@ -27,10 +27,11 @@ import torch
 from latentwalk.config import MAX_STEPS, Interval, check_params
 from latentwalk.errors import InvalidParameterError
 from latentwalk.metrics import step_distances
+from latentwalk.models.model import device_of
 from latentwalk.paths import PATHS
 from latentwalk.paths.base import PathMethod
 from latentwalk.paths.keyframes import route_at
-from latentwalk.walk.core import MethodWalk, decode_batched
+from latentwalk.pipeline.core import MethodWalk, decode_batched
 
 PairPath = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 TINY = 1e-12
@@ -115,4 +116,9 @@ def pair_path(model: Any, m: PathMethod, reports: list[Any] | None = None, optio
         return (lambda a, b, t: m.fn(a, b, t, **opts)) if opts else m.fn
     takes_reports = reports is not None and "reports" in inspect.signature(m.fn).parameters
     extra = {"reports": reports} if takes_reports else {}
-    return lambda a, b, t: m.fn(a, b, t, decoder=model.decode, **extra, **opts)
+    device = device_of(model)
+
+    def decoder(z: torch.Tensor) -> torch.Tensor:  # codes live on the CPU, the model on its device
+        return model.decode(z.to(device)).to(z.device)  # type: ignore[no-any-return]
+
+    return lambda a, b, t: m.fn(a, b, t, decoder=decoder, **extra, **opts)

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import pytest
 
+from latentwalk.api import load_model
 from latentwalk.data import get_dataset, resolve_item
-from latentwalk.models import load_model
-from latentwalk.walk import run_walk
+from latentwalk.pipeline import run_walk
 
 PAIRS = [(0.3, 2.5), (1.0, 4.0), (2.0, 3.0), (4.5, 5.5), (0.5, 1.5), (3.0, 5.0)]
 
 
 @pytest.fixture(scope="module")
 def lines_vae():  # type: ignore[no-untyped-def]
-    model, _ = load_model("lines-vae", progress=False)
+    model = load_model("lines-vae", progress=False)
     return model
 
 

@@ -11,8 +11,8 @@ import torch
 import latentwalk
 from latentwalk.data import Item
 from latentwalk.errors import InvalidParameterError, LatentwalkWarning, ModelOutputError
-from latentwalk.walk import run_walk, write_walk
-from latentwalk.walk.core import check_walk_request
+from latentwalk.pipeline import run_walk, write_walk
+from latentwalk.pipeline.core import check_walk_request
 
 
 def items() -> list[Item]:
