@@ -8,6 +8,7 @@ import torch
 from latentwalk import PATHS, SCHEDULES, interpolate, keyframe_walk
 from latentwalk.errors import InvalidParameterError, UnknownNameError
 from latentwalk.paths import schedule_ts
+from latentwalk.paths.schedules import DecodedSchedule
 
 METHODS = [m for m in PATHS if not PATHS.get(m).needs_decoder]
 
@@ -63,10 +64,19 @@ def test_unbatched_codes() -> None:
     assert z.shape == (3, 4) and torch.allclose(z[1], torch.full((4,), 0.5))
 
 
-@pytest.mark.parametrize("schedule", list(SCHEDULES))
+WARPS = [name for name in SCHEDULES if not isinstance(SCHEDULES.get(name), DecodedSchedule)]
+
+
+@pytest.mark.parametrize("schedule", WARPS)
 def test_schedules_monotone_with_exact_ends(schedule: str) -> None:
     t = schedule_ts(11, schedule)
     assert t[0] == 0 and t[-1] == 1 and bool((t[1:] >= t[:-1]).all())
+
+
+def test_even_is_registered_through_its_entry_point_and_needs_a_model() -> None:
+    assert "even" in SCHEDULES and isinstance(SCHEDULES.get("even"), DecodedSchedule)
+    with pytest.raises(InvalidParameterError, match="computed from decoded frames"):
+        schedule_ts(5, "even")
 
 
 def test_ease_in_out_is_slow_at_the_ends() -> None:

@@ -317,7 +317,7 @@ def test_bad_mix_weights(weights: Any, match: str) -> None:
 def test_unknown_schedule_suggests_the_closest() -> None:
     with pytest.raises(UnknownNameError) as err:
         schedule_ts(5, "ease-in")
-    assert str(err.value) == "Unknown t-schedule 'ease-in'. Did you mean 'ease-in-out'? Valid names: ease-in-out, uniform."
+    assert str(err.value) == "Unknown t-schedule 'ease-in'. Did you mean 'ease-in-out'? Valid names: ease-in-out, even, uniform."
     with pytest.raises(UnknownNameError, match="Did you mean 'uniform'"):
         keyframe_walk(torch.randn(2, 3), 5, PATHS.get("lerp").fn, "unifrom")
 

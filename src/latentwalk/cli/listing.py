@@ -18,7 +18,7 @@ def list_names() -> None:
     click.echo("path methods:")
     for name in PATHS:
         click.echo(f"  {name:<12} {PATHS.get(name).description}")
-    click.echo("schedules:      " + ", ".join([*SCHEDULES, "even (spaced by decoded change; needs the model)"]))
+    click.echo("schedules:      " + ", ".join(SCHEDULES))
     click.echo("built-in models:")
     for name in BUILTINS:
         click.echo(f"  {name:<12} {BUILTINS.get(name).description}")

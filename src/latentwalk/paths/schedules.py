@@ -1,15 +1,19 @@
 """t-schedules: how the T frames are spread over [0, 1].
 
 A schedule is a monotone warp w: [0, 1] -> [0, 1] with w(0) = 0 and w(1) = 1, applied to evenly
-spaced u. Spacing frames evenly in *decoded change* needs the decoder, so it lives with the walk
-(`latentwalk.pipeline`), not here.
+spaced u. A schedule that needs the decoder (spacing frames evenly in *decoded change*) is a
+`DecodedSchedule` in the same registry: "even" (pipeline/spacing.py) comes in through the
+`latentwalk.schedules` entry point, and the pipeline runs its `route` instead of a warp, so paths
+stay free of models.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from numbers import Integral
+from typing import Any
 
 import torch
 
@@ -18,8 +22,20 @@ from latentwalk.errors import InvalidParameterError
 from latentwalk.paths.base import lookup
 from latentwalk.registry import Registry
 
-Schedule = Callable[[torch.Tensor], torch.Tensor]
-SCHEDULES: Registry[Schedule] = Registry("t-schedule")
+Warp = Callable[[torch.Tensor], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class DecodedSchedule:
+    """A schedule computed from the decoded walk; `route(model, method, path, inputs, codes, steps,
+    loop, distance) -> MethodWalk` places the frames."""
+
+    description: str
+    route: Callable[..., Any]
+
+
+Schedule = Warp | DecodedSchedule
+SCHEDULES: Registry[Schedule] = Registry("t-schedule", group="latentwalk.schedules")
 
 
 @SCHEDULES.register("uniform")
@@ -34,9 +50,16 @@ def ease_in_out(u: torch.Tensor) -> torch.Tensor:
     return torch.where((u == 0) | (u == 1), u, w)
 
 
-def get_schedule(name: str, caller: str) -> Schedule:
-    """The schedule called `name`; an unknown one is the registry's did-you-mean error."""
-    return lookup(SCHEDULES, name, "schedule", caller)
+def get_schedule(name: str, caller: str) -> Warp:
+    """The warp called `name`; an unknown one is the registry's did-you-mean error, and one that
+    needs the decoder says where to use it."""
+    schedule = lookup(SCHEDULES, name, "schedule", caller)
+    if isinstance(schedule, DecodedSchedule):
+        raise InvalidParameterError(
+            f"The '{name}' schedule is computed from decoded frames ({schedule.description}); {caller} has no "
+            "model. Use it in a walk: latentwalk.walk(..., schedule='even') or `latentwalk walk --schedule even`."
+        )
+    return schedule
 
 
 def schedule_ts(steps: int, schedule: str = "uniform", dtype: torch.dtype = torch.float32) -> torch.Tensor:

@@ -22,6 +22,7 @@ from latentwalk.models.base import LatentModel
 from latentwalk.models.model import Model, as_model, device_of
 from latentwalk.paths import PATHS, SCHEDULES, keyframe_walk
 from latentwalk.paths.base import PathMethod
+from latentwalk.paths.schedules import DecodedSchedule
 
 Posterior = Literal["mean", "sample"]
 DECODE_BATCH = 256
@@ -134,8 +135,7 @@ def check_walk_request(methods: list[str], steps: int, schedule: str, distance: 
         raise InvalidParameterError("Give at least one path method (e.g. 'slerp').")
     for name in methods:
         PATHS.get(name)
-    if schedule != EVEN:
-        SCHEDULES.get(schedule)
+    SCHEDULES.get(schedule)
     FRAME_DISTANCES.get(distance)
     if data_shape is not None:
         per_frame = 1
@@ -169,7 +169,6 @@ def _view(model: Model, mw: MethodWalk, inputs: torch.Tensor, recon: torch.Tenso
     )
 
 
-EVEN = "even"  # the t-schedule that spaces frames evenly in decoded change (pipeline/spacing.py)
 
 
 def _reports_metric(reports: list[Any]) -> dict[str, MetricResult]:
@@ -184,13 +183,14 @@ def _reports_metric(reports: list[Any]) -> dict[str, MetricResult]:
 
 def walk_one(model: Model, method: str, inputs: torch.Tensor, codes: torch.Tensor, steps: int, schedule: str, loop: bool,
              distance: str = "l2", options: dict[str, Any] | None = None) -> MethodWalk:
-    from latentwalk.pipeline.spacing import even_route, pair_path
+    from latentwalk.pipeline.spacing import pair_path
 
     m = PATHS.get(method)
     reports: list[Any] = []
     path = pair_path(model, m, reports, options)  # e.g. geodesic: optimises through the decoder, so gradients are on
-    if schedule == EVEN:
-        mw = even_route(model, m, path, inputs, codes, steps, loop, distance)
+    sched = SCHEDULES.get(schedule)
+    if isinstance(sched, DecodedSchedule):
+        mw = sched.route(model, m, path, inputs, codes, steps, loop, distance)
     elif m.needs_decoder or options:
         z, ts = keyframe_walk(codes, steps, path, schedule, loop, m.route)
         mw = MethodWalk(method, ts, z.detach(), decode_batched(model, z.detach()))
@@ -244,7 +244,8 @@ def run_walk(
     for name in dict.fromkeys(methods):
         mw = walk_one(model, name, x, codes, steps, schedule, loop, distance, (method_options or {}).get(name))
         mw.keyframes, mw.loop = len(items), loop
-        mw.schedule = "uniform" if schedule == EVEN else schedule  # even_route's ts are positions already
+        # a decoded schedule's ts are the route's positions already
+        mw.schedule = "uniform" if isinstance(SCHEDULES.get(schedule), DecodedSchedule) else schedule
         mw.frames = clamp_frames(mw.frames, f"the '{name}' walk")
         with torch.no_grad():
             mw.metrics = {**mw.metrics, **compute_metrics(_view(model, mw, x, recon, ground_truth, reference), metrics, distance)}

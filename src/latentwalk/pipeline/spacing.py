@@ -29,6 +29,7 @@ from latentwalk.errors import InvalidParameterError
 from latentwalk.metrics import step_distances
 from latentwalk.models.model import device_of
 from latentwalk.paths import PATHS
+from latentwalk.paths.schedules import DecodedSchedule
 from latentwalk.paths.base import PathMethod
 from latentwalk.paths.keyframes import route_at
 from latentwalk.pipeline.core import MethodWalk, decode_batched
@@ -122,3 +123,8 @@ def pair_path(model: Any, m: PathMethod, reports: list[Any] | None = None, optio
         return model.decode(z.to(device)).to(z.device)  # type: ignore[no-any-return]
 
     return lambda a, b, t: m.fn(a, b, t, decoder=decoder, **extra, **opts)
+
+
+# Registered through the `latentwalk.schedules` entry-point group (pyproject.toml), the way a
+# plug-in package would add a schedule: paths, lower in the layers, never imports the pipeline.
+EVEN = DecodedSchedule("frames evenly spaced in decoded change; needs the model", even_route)
