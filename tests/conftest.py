@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,21 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     Set LATENTWALK_TEST_CACHE to reuse trained built-ins between local runs."""
     shared = os.environ.get("LATENTWALK_TEST_CACHE")
     os.environ["LATENTWALK_CACHE"] = shared or str(tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture()
+def no_hang() -> Iterator[None]:
+    """Fail, rather than block the suite for ever, if a test opens a FIFO or reads a device to its end."""
+    import signal
+
+    def fail(*_: object) -> None:
+        raise TimeoutError("a special file was read instead of refused")
+
+    old = signal.signal(signal.SIGALRM, fail)
+    signal.alarm(20)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
 
 
 @pytest.fixture(scope="session")

@@ -101,15 +101,15 @@ class Walk:
     @property
     def frames(self) -> torch.Tensor:
         """(T, *X) frames of the first method, values in [0, 1]; `self[method].frames` for another."""
-        return self._one(None).frames  # type: ignore[no-any-return]
+        return self._one(None).frames
 
     @property
     def codes(self) -> torch.Tensor | None:
-        return self._one(None).codes  # type: ignore[no-any-return]
+        return self._one(None).codes
 
     @property
     def ts(self) -> torch.Tensor:
-        return self._one(None).ts  # type: ignore[no-any-return]
+        return self._one(None).ts
 
     @property
     def metrics(self) -> dict[str, dict[str, float]]:
@@ -171,7 +171,7 @@ class Walk:
 
 def walk(model: Model | LatentModel | str, a: ItemLike, b: ItemLike, *, method: str | Sequence[str] = "slerp", steps: int = 16,
          via: Sequence[ItemLike] = (), schedule: str = "uniform", loop: bool = False, posterior: str = "mean",
-         distance: str = "l2", seed: int = 0, generator: torch.Generator | None = None, fps: float = 8,
+         distance: str = "rms", seed: int = 0, generator: torch.Generator | None = None, fps: float = 8,
          metrics: list[str] | None = None) -> Walk:
     """Walk from `a` (through `via`) to `b` in `model`'s latent space with one method or several."""
     from latentwalk.config import FPS, check_params
@@ -225,7 +225,7 @@ def ground_truth_for(meta: dict[str, Any]) -> Any:
     from latentwalk.data import DATASETS, get_dataset
 
     name = (meta.get("trained_on") or {}).get("dataset")
-    return get_dataset(name).ground_truth() if name in DATASETS else None
+    return get_dataset(name).ground_truth() if name in DATASETS and isinstance(name, str) else None
 
 
 def reference_for(meta: dict[str, Any]) -> torch.Tensor | None:
@@ -233,7 +233,7 @@ def reference_for(meta: dict[str, Any]) -> torch.Tensor | None:
     from latentwalk.data import DATASETS, get_dataset
 
     name = (meta.get("trained_on") or {}).get("dataset")
-    return get_dataset(name).load().x if name in DATASETS else None
+    return get_dataset(name).load().x if name in DATASETS and isinstance(name, str) else None
 
 
 def compare(model: Model | LatentModel | str, a: ItemLike, b: ItemLike, *,

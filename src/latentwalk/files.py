@@ -277,9 +277,9 @@ def _remove_ours(folder: Path, ours: set[str]) -> None:
     for rel in sorted(ours):
         with contextlib.suppress(FileNotFoundError):
             (folder / rel).unlink()
-    for rel in sorted({p for r in ours for p in Path(r).parents if p.as_posix() != "."}, key=lambda p: -len(p.parts)):
+    for parent in sorted({p for r in ours for p in Path(r).parents if p.as_posix() != "."}, key=lambda p: -len(p.parts)):
         with contextlib.suppress(OSError):
-            (folder / rel).rmdir()  # only succeeds when empty
+            (folder / parent).rmdir()  # only succeeds when empty
 
 
 def _collisions(stage: Path, out: Path, h: Holdings) -> list[str]:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import math
 import os
-import signal
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -23,20 +21,6 @@ from latentwalk.modalities.audio import io as audio_io
 from latentwalk.modalities.image import load_image
 
 GREY = (1, 16, 16)
-
-
-@pytest.fixture
-def no_hang() -> Iterator[None]:
-    """Fail, rather than block for ever, if something opens a FIFO or reads a device to its end."""
-
-    def fail(*_: object) -> None:
-        raise TimeoutError("the input was read instead of refused")
-
-    old = signal.signal(signal.SIGALRM, fail)
-    signal.alarm(10)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, old)
 
 
 def notes_of(call: object) -> tuple[object, list[str]]:

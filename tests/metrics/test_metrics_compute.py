@@ -58,16 +58,16 @@ def test_reconstruction_error() -> None:
 
 
 def test_distance_reaches_the_metrics() -> None:
-    l2 = compute_metrics(_walk(), ["smoothness"], distance="l2")["smoothness"].summary
+    rms = compute_metrics(_walk(), ["smoothness"], distance="rms")["smoothness"].summary
     ssim = compute_metrics(_walk(), ["smoothness"], distance="ssim")["smoothness"].summary
-    assert l2["path_length"] != ssim["path_length"]
+    assert rms["path_length"] != ssim["path_length"]
 
 
 def test_bad_input_raises() -> None:
     with pytest.raises(UnknownNameError, match="Did you mean 'smoothness'"):
         compute_metrics(_walk(), ["smoothnes"])
-    with pytest.raises(UnknownNameError, match="Did you mean 'l2'"):
-        compute_metrics(_walk(), distance="l3")
+    with pytest.raises(UnknownNameError, match="Did you mean 'rms'"):
+        compute_metrics(_walk(), distance="rmse")
     with pytest.raises(InvalidParameterError, match="walk.ts"):
         compute_metrics(_walk(ts=torch.linspace(0, 1, 3)))
     with pytest.raises(InvalidParameterError, match="walk.codes"):

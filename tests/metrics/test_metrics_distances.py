@@ -18,7 +18,7 @@ def _frames(seed: int, shape: tuple[int, ...]) -> torch.Tensor:
     return torch.rand(shape, generator=torch.Generator().manual_seed(seed))
 
 
-@pytest.mark.parametrize("name", ["l2", "ssim"])
+@pytest.mark.parametrize("name", ["rms", "ssim"])
 @pytest.mark.parametrize("shape", [(3, 1, 8, 8), (2, 3, 16, 16), (2, 1, 5, 4), (2, 2, 12)])
 def test_zero_for_identical_positive_otherwise(name: str, shape: tuple[int, ...]) -> None:
     dist = FRAME_DISTANCES.get(name)
@@ -48,7 +48,7 @@ def test_ssim_in_0_2_and_matches_scikit_image(seed: int, channels: int, side: in
 def test_l2_is_root_mean_square() -> None:
     a = torch.zeros(1, 1, 2, 2)
     b = torch.tensor([[[[1.0, 0.0], [0.0, 0.0]]]])
-    assert float(FRAME_DISTANCES.get("l2")(a, b)[0]) == pytest.approx(np.sqrt(0.25))
+    assert float(FRAME_DISTANCES.get("rms")(a, b)[0]) == pytest.approx(np.sqrt(0.25))
 
 
 def test_ssim_window_fits_tiny_images() -> None:
@@ -61,7 +61,7 @@ def test_ssim_window_fits_tiny_images() -> None:
 
 def test_step_distances_adjacent_frames() -> None:
     frames = torch.stack([torch.full((1, 4, 4), v) for v in (0.0, 0.1, 0.3, 0.3)])
-    steps = step_distances(frames, "l2")
+    steps = step_distances(frames, "rms")
     assert torch.allclose(steps, torch.tensor([0.1, 0.2, 0.0], dtype=torch.float64), atol=1e-6)
 
 
@@ -69,6 +69,6 @@ def test_bad_inputs_raise_one_line_errors() -> None:
     with pytest.raises(UnknownNameError, match="Did you mean 'ssim'"):
         step_distances(torch.rand(3, 1, 8, 8), "ssmi")
     with pytest.raises(InvalidParameterError, match="T >= 2"):
-        step_distances(torch.rand(1, 1, 8, 8), "l2")
+        step_distances(torch.rand(1, 1, 8, 8), "rms")
     with pytest.raises(InvalidParameterError, match="same shape"):
-        FRAME_DISTANCES.get("l2")(torch.rand(2, 1, 8, 8), torch.rand(2, 1, 4, 4))
+        FRAME_DISTANCES.get("rms")(torch.rand(2, 1, 8, 8), torch.rand(2, 1, 4, 4))

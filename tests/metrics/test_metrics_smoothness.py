@@ -11,7 +11,7 @@ from latentwalk.metrics import WalkView, compute_metrics, count_jumps, evenness,
 
 
 def _walk_with_steps(steps: list[float]) -> WalkView:
-    """Flat grey frames whose brightness moves by the given steps, so l2 steps equal them."""
+    """Flat grey frames whose brightness moves by the given steps, so rms steps equal them."""
     levels = torch.cumsum(torch.tensor([0.0, *steps], dtype=torch.float64), 0)
     frames = levels[:, None, None, None].expand(-1, 1, 4, 4).to(torch.float32)
     return WalkView(frames=frames, ts=torch.linspace(0, 1, len(steps) + 1))

@@ -9,7 +9,7 @@ import os
 import pickle
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,21 +42,6 @@ def ae() -> tuple[nn.Module, nn.Module]:
 def pt2(ae: tuple[nn.Module, nn.Module], tmp_path_factory: pytest.TempPathFactory) -> Path:
     encoder, decoder = ae
     return save_exported(tmp_path_factory.mktemp("pt2") / "ae.pt2", decode=decoder, encode=encoder, **SHAPES)
-
-
-@pytest.fixture()
-def deadline() -> Iterator[None]:
-    """Fail (instead of hanging the suite) if reading a special file blocks."""
-    import signal
-
-    def stuck(*_: object) -> None:
-        raise TimeoutError("loading blocked on a special file")
-
-    old = signal.signal(signal.SIGALRM, stuck)
-    signal.alarm(20)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, old)
 
 
 def _one_line(exc: pytest.ExceptionInfo[Exception]) -> str:
@@ -261,7 +246,7 @@ def _fifo(src: Path, path: Path) -> None:
     ids=lambda v: v.__name__.strip("_") if callable(v) else None,
 )
 def test_a_bad_file_is_refused_with_one_line(pt2: Path, tmp_path: Path, make: Callable[[Path, Path], None],
-                                             match: str, deadline: None) -> None:
+                                             match: str, no_hang: None) -> None:
     path = tmp_path / "bad.pt2"
     make(pt2, path)
     with pytest.raises(CheckpointError, match=match) as exc:
@@ -326,7 +311,7 @@ def test_a_program_that_raises_gives_one_line_naming_the_file(tmp_path: Path) ->
 # Which files are .pt2 models; what save_exported refuses
 
 
-def test_is_exported_is_cheap_and_reads_only_regular_files(pt2: Path, tmp_path: Path, deadline: None) -> None:
+def test_is_exported_is_cheap_and_reads_only_regular_files(pt2: Path, tmp_path: Path, no_hang: None) -> None:
     renamed = tmp_path / "model.bin"
     renamed.write_bytes(pt2.read_bytes())
     other_zip = tmp_path / "other.zip"

@@ -57,8 +57,8 @@ def test_frames_outside_0_1_are_clamped_with_a_note(tmp_path: Path) -> None:
 
 
 def test_work_budget_is_checked_from_the_shape_before_decoding() -> None:
-    check_walk_request(["slerp"], 4096, "uniform", "l2", (1, 32, 32))  # lines: fits
+    check_walk_request(["slerp"], 4096, "uniform", "rms", (1, 32, 32))  # lines: fits
     with pytest.raises(InvalidParameterError, match="budget of 8,388,608"):
-        check_walk_request(["slerp"], 4096, "uniform", "l2", (1, 257, 63))  # tones at 4096 steps: 7 min, 4.6 GB
+        check_walk_request(["slerp"], 4096, "uniform", "rms", (1, 257, 63))  # tones at 4096 steps: 7 min, 4.6 GB
     with pytest.raises(InvalidParameterError, match="3 method"):
-        check_walk_request(["slerp", "lerp", "matched"], 1024, "uniform", "l2", (3, 64, 64))
+        check_walk_request(["slerp", "lerp", "matched"], 1024, "uniform", "rms", (3, 64, 64))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from latentwalk.cli import app
@@ -15,7 +17,7 @@ from latentwalk.config import MAX_PPL_SAMPLES
               help=f"Pairs of prior samples, at most {MAX_PPL_SAMPLES:,} (StyleGAN's count).")
 @click.option("--sampling", type=click.Choice(["full", "end"]), default="full", show_default=True,
               help="t ~ U(0, 1) (full) or the endpoints (end).")
-@click.option("--distance", default="l2", show_default=True, help="Frame distance: l2 (squared) or ssim.")
+@click.option("--distance", default="rms", show_default=True, help="Frame distance: rms (squared for PPL, as StyleGAN's squared distances) or ssim.")
 @click.option("--method", default="slerp", show_default=True, help="Path in the prior's space (StyleGAN: slerp in Z).")
 @click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -40,10 +42,11 @@ def ppl(model_spec: str, samples: int, sampling: str, distance: str, method: str
             f"PPL samples codes from a N(0, I) prior, but '{model_spec}' has prior '{model.prior}'; use a VAE or GAN."
         )
     with torch.no_grad():
-        result = perceptual_path_length(model.decode, tuple(model.latent_shape), samples, sampling=sampling,
-                                        distance=distance, space_method=method, generator=torch.Generator().manual_seed(seed))
-    result.update({"model": model_spec, "weights_sha256": meta.get("weights_sha256"), "sampling": sampling,
-                   "distance": distance, "method": method, "seed": seed})
+        ppl_numbers = perceptual_path_length(model.decode, tuple(model.latent_shape), samples, sampling=sampling,
+                                             distance=distance, space_method=method, generator=torch.Generator().manual_seed(seed))
+    # the numbers, then what they were measured on
+    result: dict[str, Any] = {**ppl_numbers, "model": model_spec, "weights_sha256": meta.get("weights_sha256"),
+                              "sampling": sampling, "distance": distance, "method": method, "seed": seed}
     if as_json:
         from latentwalk.files import json_text
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import click
 
 from latentwalk.cli import app
@@ -44,12 +46,13 @@ def train(dataset: str, family: str, latent_dim: int, width: int, arch: str, bet
     from latentwalk.data import get_dataset
     from latentwalk.models import FAMILIES, TrainConfig, build, save_checkpoint
     from latentwalk.models import train as fit
+    from latentwalk.models.families import Family
     from latentwalk.pipeline.output import invocation
 
     ds = get_dataset(dataset)
     _check_family(family, dataset, ds.modality)
     check_out(out, force)
-    cls = FAMILIES.get(family)
+    cls = cast("type[Family]", FAMILIES.get(family))  # the registry holds plain classes; each meets Family
     split = ds.load()
     c, size = split.x.shape[1], split.x.shape[-1]
     config = cls.config_class(channels=c, size=size, latent_dim=latent_dim, width=width, beta=beta, arch=arch)
@@ -59,9 +62,10 @@ def train(dataset: str, family: str, latent_dim: int, width: int, arch: str, bet
     if not all(bool(p.isfinite().all()) for p in model.state_dict().values() if p.is_floating_point()):
         raise InvalidParameterError(f"Training diverged (weights became NaN or inf; best validation loss "
                                     f"{report.best_val_loss}); try a smaller --lr or --beta. Nothing was written.")
+    seconds = round(time.perf_counter() - start, 2)
     extra = {"trained_on": {"dataset": dataset, "n_items": len(split.x)},
              "training": {"seed": seed, "epochs_run": report.epochs_run, "stopped_early": report.stopped_early,
-                          "best_val_loss": report.best_val_loss, "seconds": round(time.perf_counter() - start, 2)}}
+                          "best_val_loss": report.best_val_loss, "seconds": seconds}}
     save_checkpoint(model, out, extra, force=force, manifest=invocation())
-    click.echo(f"trained {family} on {dataset} in {extra['training']['seconds']} s "
+    click.echo(f"trained {family} on {dataset} in {seconds} s "
                f"({report.epochs_run} epochs, val loss {report.best_val_loss:.3f}); wrote {out}")

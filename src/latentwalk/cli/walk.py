@@ -19,7 +19,7 @@ from latentwalk.config import MAX_STEPS
 @click.option("--schedule", default="uniform", show_default=True, help="t-schedule: uniform, ease-in-out, or even (frames evenly spaced in decoded change).")
 @click.option("--loop", is_flag=True, help="Return to the start (a seamless loop for videos).")
 @click.option("--posterior", type=click.Choice(["mean", "sample"]), default="mean", show_default=True, help="Encode to the posterior mean or a sample of it.")
-@click.option("--distance", default="l2", show_default=True, help="Frame distance for the metrics: l2 or ssim.")
+@click.option("--distance", default="rms", show_default=True, help="Frame distance for the metrics: rms (root mean square difference) or ssim.")
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Seed for every random choice.")
 @click.option("--fps", type=float, default=8, show_default=True, help="Frames per second of walk.gif and walk.mp4.")
 @output_options

@@ -17,7 +17,7 @@ import_submodules(__name__)  # every dataset file registers itself
 
 
 def get_dataset(name: str) -> Dataset:
-    return DATASETS.get(name)()  # type: ignore[no-any-return]
+    return DATASETS.get(name)()
 
 
 def _exists(p: Path) -> bool:

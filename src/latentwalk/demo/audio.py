@@ -16,6 +16,8 @@ from latentwalk.pipeline import MethodWalk, run_walk
 from latentwalk.pipeline.output import step_labels
 from latentwalk.render import plot_profile_panels
 from latentwalk.render.audio import save_spectrogram_rows
+from latentwalk.render.html import Cell
+from latentwalk.render.plots import Curves
 
 MODEL = "tones-vae"
 STEPS = 8
@@ -62,7 +64,8 @@ def _spectrograms(ctx: DemoContext, stem: str, walks: dict[str, MethodWalk]) -> 
 
 
 def _table(ctx: DemoContext, walks: dict[str, MethodWalk]) -> dict[str, Any]:
-    rows, record = [], {}
+    rows: list[list[Cell]] = []
+    record = {}
     for name, mw in walks.items():
         a, s = mw.metrics["audio"].summary, mw.metrics["spectral_smoothness"].summary
         rows.append([name, a["loudness_start_db"], a["loudness_end_db"], a["loudness_monotone"], a["flatness_end"],
@@ -95,8 +98,8 @@ def _low_to_high(ctx: DemoContext, model: Any, reference: torch.Tensor) -> dict[
     for name, mw in res.walks.items():
         _players(ctx, "sound-tones", name, mw)
     _spectrograms(ctx, "sound-tones", res.walks)
-    f0 = {n: _profile(mw, "f0_hz") for n, mw in res.walks.items()}
-    count = {n: _profile(mw, "pitches") for n, mw in res.walks.items()}
+    f0: Curves = {n: _profile(mw, "f0_hz") for n, mw in res.walks.items()}
+    count: Curves = {n: _profile(mw, "pitches") for n, mw in res.walks.items()}
     plot_profile_panels([("f0 (YIN; 0 = unvoiced)", "Hz", f0), ("pitches sounding at once", "count", count)],
                         ctx.out / "sound-tones-profiles.png")
     ctx.report.image("sound-tones-profiles.png", "a chord in the crossfade's middle; one gliding pitch is the goal",
@@ -111,7 +114,7 @@ def sound_section(ctx: DemoContext) -> None:
     model = load_model(MODEL, progress=ctx.progress)
     meta = model.meta
     reference = get_dataset("tones").load().x
-    record = {"model": MODEL, "weights_sha256": meta.get("weights_sha256"),
+    record: dict[str, Any] = {"model": MODEL, "weights_sha256": meta.get("weights_sha256"),
               "cry_to_noise": _cry_to_noise(ctx, model, reference), "low_to_high": _low_to_high(ctx, model, reference)}
     for pair, rec in (("cry→noise", record["cry_to_noise"]), ("180→500 Hz", record["low_to_high"])):
         for m, r in rec.items():

@@ -56,7 +56,7 @@ def _model_block(ctx: DemoContext, name: str, factor: str, pos: float | None, ne
     header = ["direction", *[f"Δ {f}" for f in factors], "own ↑", "leak ↓", "selectivity ↑"]
     n = len(factors)
     ctx.report.table(header, _rows(scores, factors), highlight_best={n + 1: "max", n + 2: "min", n + 3: "max"})
-    record = {"scores": {s.direction.name: s.scores for s in scores}, "best": {}}
+    record: dict[str, Any] = {"scores": {s.direction.name: s.scores for s in scores}, "best": {}}
     for f in factors:
         best = best_for(scores, f)
         stem = f"factors-{name}-{f}"

@@ -12,6 +12,7 @@ from latentwalk.demo.base import DemoContext, register_section
 from latentwalk.paths.geodesic import GeodesicWarning
 from latentwalk.pipeline import MethodWalk, run_walk
 from latentwalk.render import plot_profile_panels, save_grid
+from latentwalk.render.html import Cell
 
 MODEL, PAIR, STEPS = "lines-vae", ("lines:angle=0.3", "lines:angle=2.5"), 11
 GEODESIC_OPTIONS = {"max_iter": 60}  # the demo shows the idea; `latentwalk walk` uses the full budget
@@ -61,7 +62,8 @@ def paths_section(ctx: DemoContext) -> None:
     ctx.report.heading(f"{MODEL}: {PAIR[0]} → {PAIR[1]}", level=3)
     ctx.report.image("paths.png", "rows: straight line, arc, geodesic, arc with evenly spaced frames")
     ctx.report.image("paths-profiles.png", "where each walk changes fast", pixelated=False)
-    rows, record = [], {}
+    rows: list[list[Cell]] = []
+    record = {}
     for name, mw in walks.items():
         s = mw.metrics["smoothness"].summary
         conv = mw.metrics.get("convergence")

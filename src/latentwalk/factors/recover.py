@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from latentwalk.data import get_dataset
+from latentwalk.data.lines import Lines
 from latentwalk.errors import InvalidParameterError
 from latentwalk.registry import Registry
 
@@ -62,7 +63,7 @@ class LinesRecoverer:
     """Angle of the nearest clean line (ACAI's evaluation, `LinesGroundTruth`) and ink."""
 
     def __init__(self) -> None:
-        self.gt = get_dataset("lines").ground_truth()
+        self.gt = Lines().ground_truth()  # the registry's "lines", typed
         self.factors = {
             "angle": FactorInfo("angle", "circular", math.pi),
             "ink": FactorInfo("ink", "continuous", _ink_unit("lines")),

@@ -88,7 +88,7 @@ def _accepts_distance(metric: Metric) -> bool:
 
 
 def compute_metrics(
-    walk: WalkView, names: list[str] | None = None, distance: str = "l2"
+    walk: WalkView, names: list[str] | None = None, distance: str = "rms"
 ) -> dict[str, MetricResult]:
     """Run the named metrics (default: all registered) on a walk; those that do not apply are left out.
 

@@ -30,7 +30,7 @@ def _check_pair(a: torch.Tensor, b: torch.Tensor) -> None:
         )
 
 
-@FRAME_DISTANCES.register("l2")
+@FRAME_DISTANCES.register("rms")
 def l2_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """Root mean squared pixel difference per frame pair: (N, *X), (N, *X) -> (N,)."""
     _check_pair(a, b)
@@ -53,7 +53,7 @@ def ssim_window(spatial: tuple[int, ...]) -> int:
     if win < 3:
         raise InvalidParameterError(
             f"SSIM needs frames of at least 3 samples on every spatial side, got spatial shape {spatial}; "
-            "use distance='l2' for such small frames."
+            "use distance='rms' for such small frames."
         )
     return win
 
@@ -81,7 +81,7 @@ def ssim_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return torch.from_numpy(np.clip(1.0 - score, 0.0, 2.0))
 
 
-def step_distances(frames: torch.Tensor, distance: str = "l2") -> torch.Tensor:
+def step_distances(frames: torch.Tensor, distance: str = "rms") -> torch.Tensor:
     """(T, *X) frames -> (T-1,) float64 distances between adjacent frames (step i: frame i to i+1)."""
     fn = FRAME_DISTANCES.get(distance)
     if not isinstance(frames, torch.Tensor) or frames.dim() < 2 or frames.shape[0] < 2:

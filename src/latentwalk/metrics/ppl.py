@@ -10,7 +10,7 @@ and the mean is taken after dropping the samples below the 1st and above the 99t
 (numpy's "lower" and "higher" percentile rules, as their code does).
 
 Their d is LPIPS, a weighted *squared* difference of deep features, so d shrinks like eps^2
-and the 1/eps^2 factor gives a finite number. Our "l2" is a root mean square, which shrinks
+and the 1/eps^2 factor gives a finite number. Our "rms" is a root mean square pixel difference, which shrinks
 like eps; PPL therefore uses its square, the mean squared pixel difference, so the units match
 the formula. 1 - SSIM is already quadratic near a perfect match (SSIM is maximal there) and is
 used as it is.
@@ -37,7 +37,7 @@ from latentwalk.metrics.base import FRAME_DISTANCES, FrameDistance, MetricResult
 from latentwalk.paths.base import PATHS, PathMethod, compute_dtype
 
 EPSILON = 1e-4
-SQUARED_FOR_PPL = frozenset({"l2"})  # distances linear in the difference: squared to match LPIPS
+SQUARED_FOR_PPL = frozenset({"rms"})  # distances linear in the difference: squared to match LPIPS
 TRIM_PERCENTILES = (1, 99)
 
 Decoder = Callable[[torch.Tensor], torch.Tensor]
@@ -52,7 +52,7 @@ _CONSTRAINTS: dict[str, list[Any]] = {
 
 
 def ppl_distance(name: str) -> FrameDistance:
-    """The frame distance PPL uses for `name`: squared for "l2" (see the module docstring)."""
+    """The frame distance PPL uses for `name`: squared for "rms" (see the module docstring)."""
     fn = FRAME_DISTANCES.get(name)
     if name in SQUARED_FOR_PPL:
         return lambda a, b: fn(a, b).pow(2)
@@ -115,7 +115,7 @@ def _pair_codes(
 
 def _check_latent_shape(latent_shape: Any) -> tuple[int, ...]:
     shape = tuple(latent_shape) if isinstance(latent_shape, (tuple, list, torch.Size)) else None
-    if not shape or not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in shape):
+    if not shape or not all(isinstance(s, Integral) and not isinstance(s, bool) and int(s) > 0 for s in shape):
         raise InvalidParameterError(
             f"The 'latent_shape' parameter of perceptual_path_length must be a tuple of positive ints. "
             f"Got {latent_shape!r} instead."
@@ -148,7 +148,7 @@ def ppl_samples(
     n_samples: int = 10_000,
     epsilon: float = EPSILON,
     sampling: str = "full",
-    distance: str = "l2",
+    distance: str = "rms",
     space_method: str = "slerp",
     generator: torch.Generator | None = None,
     batch_size: int = 256,
@@ -182,7 +182,7 @@ def perceptual_path_length(
     n_samples: int = 10_000,
     epsilon: float = EPSILON,
     sampling: str = "full",
-    distance: str = "l2",
+    distance: str = "rms",
     space_method: str = "slerp",
     generator: torch.Generator | None = None,
     batch_size: int = 256,
@@ -193,7 +193,7 @@ def perceptual_path_length(
 
     Returns {"mean": trimmed mean (the number StyleGAN reports), "mean_untrimmed", "n_samples",
     "n_kept", "n_trimmed"}. `sampling` is "full" (t ~ U(0, 1)) or "end" (t = 0); `distance` any
-    FRAME_DISTANCES name ("l2" is squared, see the module docstring); `space_method` a latent
+    FRAME_DISTANCES name ("rms" is squared, see the module docstring); `space_method` a latent
     path method. Randomness comes only from `generator` (None: a new one seeded 0, so repeated
     calls agree); the same generator state and batch_size give the same result.
     """
@@ -221,7 +221,7 @@ def perceptual_path_length(
 
 
 @register_metric("ppl")
-def ppl(walk: WalkView, distance: str = "l2", epsilon: float = EPSILON) -> MetricResult | None:
+def ppl(walk: WalkView, distance: str = "rms", epsilon: float = EPSILON) -> MetricResult | None:
     """PPL along the walk's own path: (1/eps^2) d(x(t_i), x(t_i + eps)) at every step t_i < 1.
 
     The path is `PATHS[walk.method]` between the walk's first and last codes, so a walk through

@@ -14,7 +14,7 @@ from latentwalk.metrics.base import FRAME_DISTANCES, MetricResult, WalkView, reg
 
 
 @register_metric("reconstruction")
-def reconstruction(walk: WalkView, distance: str = "l2") -> MetricResult | None:
+def reconstruction(walk: WalkView, distance: str = "rms") -> MetricResult | None:
     """Distance between each input (start, end) and the model's reconstruction of it."""
     if walk.inputs is None or walk.recon is None:
         return None

@@ -71,6 +71,6 @@ def step_summary(steps: torch.Tensor) -> MetricResult:
 
 
 @register_metric("smoothness")
-def smoothness(walk: WalkView, distance: str = "l2") -> MetricResult:
+def smoothness(walk: WalkView, distance: str = "rms") -> MetricResult:
     """Adjacent-frame distances and how evenly they are spread along the walk."""
     return step_summary(step_distances(walk.frames, distance))  # (T-1,) steps

@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from latentwalk.config import Interval, Options, check_params
+from latentwalk.config import Constraint, Interval, Options, check_params
 from latentwalk.errors import InvalidParameterError
 from latentwalk.modalities.audio import N_BINS, N_FRAMES, SAMPLE_RATE
 from latentwalk.models.autoencoders import GaussianObjective, PointObjective
@@ -42,7 +42,7 @@ LOG_F_MIN = 50.0  # Hz: lowest centre of the log-frequency axis (below the lowes
 N_DOWN = 3  # stride-2 stages of the log-frequency convolutions
 
 
-_CONSTRAINTS = {
+_CONSTRAINTS: dict[str, list[Constraint]] = {
     "bins": [Interval(Integral, 2, 4096)],
     "frames": [Interval(Integral, 2, 4096)],
     "latent_dim": [Interval(Integral, 1, MAX_LATENT_DIM)],
@@ -121,6 +121,10 @@ class LogFreqNets(nn.Module):
     and interpolates the log-frequency logits back onto the F linear bins.
     """
 
+    to_log: torch.Tensor  # buffers, registered in __init__
+    lo: torch.Tensor
+    frac: torch.Tensor
+
     def __init__(self, config: AudioAEConfig, code_dim: int) -> None:
         super().__init__()
         c, cols = config.channels, config.frames // config.pool
@@ -142,11 +146,11 @@ class LogFreqNets(nn.Module):
             up += [nn.Upsample(scale_factor=2, mode="linear", align_corners=False), nn.Conv1d(c, c, 5, padding=2), nn.SiLU()]
         self.dec_conv = nn.Sequential(*up, nn.Conv1d(c, cols, 5, padding=2))
         with torch.no_grad():
-            self.dec_conv[-1].bias.fill_(INIT_LOGIT)
+            self.dec_conv[-1].get_parameter("bias").fill_(INIT_LOGIT)
 
     def encode(self, pooled: torch.Tensor) -> torch.Tensor:
         logf = torch.einsum("lf,bft->btl", self.to_log, pooled)  # (B, T/p, L)
-        return self.enc_fc(self.enc_conv(logf).flatten(1))  # type: ignore[no-any-return]
+        return self.enc_fc(self.enc_conv(logf).flatten(1))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         h = self.dec_fc(z).view(-1, self.c, self.coarse)
@@ -164,19 +168,19 @@ class _AudioBase(nn.Module):
     def _build(self, config: AudioAEConfig, code_dim: int) -> None:
         self.config = config
         if config.arch == "logconv":
-            self.nets: nn.Module = LogFreqNets(config, code_dim)
+            self.nets = LogFreqNets(config, code_dim)
             return
         d = config.bins * (config.frames // config.pool)
         self.encoder_net = mlp([d, *[config.hidden] * config.depth, code_dim])
         self.decoder_net = mlp([config.latent_dim, *[config.hidden] * config.depth, d])
         with torch.no_grad():  # start at the level most bins sit at (v ~ 0.15, -68 dB), not at v = 0.5
-            self.decoder_net[-1].bias.fill_(INIT_LOGIT)
+            self.decoder_net[-1].get_parameter("bias").fill_(INIT_LOGIT)
 
     def encoder(self, x: torch.Tensor) -> torch.Tensor:
         c = self.config
         pooled = x.reshape(x.shape[0], c.bins, c.frames // c.pool, c.pool).mean(-1)  # (B, F, T/p)
         if c.arch == "logconv":
-            return self.nets.encode(pooled)  # type: ignore[operator]
+            return self.nets.encode(pooled)
         return self.encoder_net(pooled.flatten(1))  # (B, code_dim)
 
     @property
@@ -193,7 +197,7 @@ class _AudioBase(nn.Module):
     def logits(self, z: torch.Tensor) -> torch.Tensor:
         c = self.config
         if c.arch == "logconv":
-            coarse = self.nets.decode(z)  # type: ignore[operator]
+            coarse = self.nets.decode(z)
         else:
             coarse = self.decoder_net(z).view(-1, c.bins, c.frames // c.pool)  # (B, F, T/p)
         if c.pool > 1:

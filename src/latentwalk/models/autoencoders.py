@@ -15,13 +15,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from latentwalk.config import Interval, Options, check_params
+from latentwalk.config import Constraint, Interval, Options, check_params
 from latentwalk.errors import InvalidParameterError
 from latentwalk.models.base import DiagonalGaussian, PointMass, check_batch
 from latentwalk.models.families import FAMILIES, MAX_DEPTH, MAX_LATENT_DIM, MAX_WIDTH, check_param_budget
-from latentwalk.models.nets import make_nets
+from latentwalk.models.nets import Decoder, Encoder, MLPDecoder, MLPEncoder, make_nets
 
-_CONSTRAINTS = {
+_CONSTRAINTS: dict[str, list[Constraint]] = {
     "channels": [Options(frozenset({1, 3}))],
     "size": [Interval(Integral, 8, 1024)],
     "latent_dim": [Interval(Integral, 1, MAX_LATENT_DIM)],
@@ -56,6 +56,9 @@ class _ConvBase(nn.Module):
     version: ClassVar[int] = 1
     prior: str
     modality = "image"
+    config: ConvAEConfig
+    encoder: Encoder | MLPEncoder
+    decoder: Decoder | MLPDecoder
 
     def _check(self, t: torch.Tensor, shape: tuple[int, ...], what: str) -> None:
         check_batch(t, shape, what)

@@ -80,15 +80,24 @@ class DiagonalGaussian:
 class LatentModel(Protocol):
     """encode: x (B, *X) -> LatentDist over (B, *L); decode: (B, *L) -> (B, *X).
 
-    `data_shape` is X (for images (C, H, W), values in [0, 1]); `latent_shape` is L.
-    A family that cannot encode (a GAN) raises UnsupportedOperationError from `encode` with a
-    message that says what to do instead (e.g. `invert`).
+    `data_shape` is X (for images (C, H, W), values in [0, 1]); `latent_shape` is L. `modality`
+    names the kind of data (`latentwalk.modalities.get_modality`). A family that cannot encode (a
+    GAN) sets `has_encoder = False`, provides `invert(x, generator=...)`, and raises
+    UnsupportedOperationError from `encode` with a message that says what to do instead.
+    `latentwalk.models.model.Model` checks this once at the door and resolves the defaults.
     """
 
-    latent_shape: tuple[int, ...]
-    data_shape: tuple[int, ...]
-    prior: Prior
-    modality: Modality
+    @property
+    def latent_shape(self) -> tuple[int, ...]: ...
+
+    @property
+    def data_shape(self) -> tuple[int, ...]: ...
+
+    @property
+    def prior(self) -> Prior: ...
+
+    @property
+    def modality(self) -> str: ...
 
     def encode(self, x: torch.Tensor) -> LatentDist: ...
 

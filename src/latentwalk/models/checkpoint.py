@@ -50,9 +50,9 @@ def save_checkpoint(model: nn.Module, directory: str | Path, extra: dict[str, An
         meta = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
-            "family": model.family,  # type: ignore[attr-defined]
-            "family_version": model.version,  # type: ignore[attr-defined]
-            "config": config_to_json(model.config),  # type: ignore[attr-defined]
+            "family": model.family,
+            "family_version": model.version,
+            "config": config_to_json(model.config),
             "weights_sha256": file_sha256(tmp / WEIGHTS),
             **(extra or {}),
         }

@@ -123,6 +123,7 @@ class DDIM(nn.Module):
     config_class: ClassVar[type] = DDIMConfig
     prior = "gaussian"
     modality = "image"
+    alphas_cumprod: torch.Tensor  # a buffer, registered in __init__
 
     def __init__(self, config: DDIMConfig) -> None:
         super().__init__()

@@ -63,7 +63,7 @@ class Generator(nn.Module):
             nn.ConvTranspose2d(c.width, c.channels, 4, stride=2, padding=1),
         )
         with torch.no_grad():  # start near black, as the data mostly is: a grey start is too easy to spot
-            self.net[-1].bias.fill_(-3.0)
+            self.net[-1].get_parameter("bias").fill_(-3.0)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         h = self.fc(z).view(-1, 2 * self.width, self.side, self.side)  # (B, 2w, S/4, S/4)

@@ -122,7 +122,8 @@ class LatentDiffusionAE(nn.Module):
     def __init__(self, config: LDMConfig, vae: nn.Module | None = None) -> None:
         super().__init__()
         self.config = config
-        self.vae = vae if vae is not None else _diffusers().AutoencoderKL(**config.vae_kwargs())
+        # a diffusers AutoencoderKL: typed Any, as diffusers' lazy exports do not resolve for mypy
+        self.vae: Any = vae if vae is not None else _diffusers().AutoencoderKL(**config.vae_kwargs())
 
     @property
     def data_shape(self) -> tuple[int, ...]:

@@ -8,11 +8,12 @@ resolved here, once, so the pipeline reads plain attributes instead of guessing 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import torch
 
 from latentwalk.errors import InvalidParameterError
+from latentwalk.models.base import Prior
 
 PRIORS = ("gaussian", "uniform", "none")
 
@@ -74,8 +75,8 @@ class Model:
         return tuple(self.module.data_shape)
 
     @property
-    def prior(self) -> str:
-        return str(getattr(self.module, "prior", "none"))
+    def prior(self) -> Prior:
+        return cast(Prior, getattr(self.module, "prior", "none"))  # checked by check_contract
 
     @property
     def modality(self) -> str:
@@ -97,10 +98,10 @@ class Model:
         return self.module.encode(x)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.module.decode(z)  # type: ignore[no-any-return]
+        return self.module.decode(z)
 
     def invert(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        return self.module.invert(x, generator=generator)  # type: ignore[no-any-return]
+        return self.module.invert(x, generator=generator)
 
     @property
     def device(self) -> torch.device:

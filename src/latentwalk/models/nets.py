@@ -89,7 +89,7 @@ class MLPDecoder(nn.Module):
 
 def make_nets(
     arch: str, channels: int, size: int, width: int, code_dim: int, latent_dim: int, depth: int = 1
-) -> tuple[nn.Module, nn.Module]:
+) -> tuple[Encoder | MLPEncoder, Decoder | MLPDecoder]:
     """(encoder with `code_dim` outputs, decoder from `latent_dim`) for arch 'conv' or 'mlp'."""
     if arch == "mlp":
         return (MLPEncoder(channels, size, width, code_dim, depth), MLPDecoder(channels, size, width, latent_dim, depth))

@@ -126,7 +126,7 @@ def build(family: str, config: Any, seed: int) -> nn.Module:
     check_param_budget(f"The '{family}' config", lambda: cls(config))
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        return cls(config)  # type: ignore[no-any-return]
+        return cls(config)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -41,16 +41,17 @@ _CONSTRAINTS: dict[str, list[Any]] = {
 
 def _shape(value: Any, name: str) -> tuple[int, ...]:
     dims = tuple(value) if isinstance(value, (tuple, list)) else ()  # torch.Size is a tuple
-    if dims and all(isinstance(v, Integral) and not isinstance(v, bool) and v >= 1 for v in dims):
+    if dims and all(isinstance(v, Integral) and not isinstance(v, bool) and int(v) >= 1 for v in dims):
         return tuple(int(v) for v in dims)
     raise InvalidParameterError(
         f"The '{name}' parameter of wrap must be a tuple of positive ints such as (16,) or (1, 28, 28). Got {value!r} instead."
     )
 
 
-def _callable(fn: Any, name: str, what: str) -> None:
+def _callable(fn: TorchFn | None, name: str, what: str) -> TorchFn:
     if not callable(fn):
         raise InvalidParameterError(f"The '{name}' parameter of wrap must be a callable {what}. Got {fn!r} instead.")
+    return fn
 
 
 def _as_dist(out: Any) -> LatentDist:
@@ -59,7 +60,7 @@ def _as_dist(out: Any) -> LatentDist:
     if isinstance(out, (tuple, list)) and len(out) == 2 and all(isinstance(t, torch.Tensor) for t in out):
         return DiagonalGaussian(out[0], out[1])
     if hasattr(out, "mode") and hasattr(out, "sample"):
-        return out  # type: ignore[no-any-return]
+        return out
     raise InvalidParameterError(
         f"Your `encode` returned {type(out).__name__}; return a tensor (B, *latent_shape), a (mean, logvar) "
         "pair, or an object with .mode() and .sample(generator)."
@@ -71,6 +72,8 @@ class WrappedModel(nn.Module):
     so `.eval()`, `.to()` and `.parameters()` reach them."""
 
     family = "wrapped"
+    _encode_fn: TorchFn | None  # set in __init__, outside nn.Module's registry
+    _decode_fn: TorchFn
 
     def __init__(self, encode: TorchFn | None, decode: TorchFn, latent_shape: tuple[int, ...], data_shape: tuple[int, ...],
                  prior: str, modality: str, inversion: InversionConfig) -> None:
@@ -102,7 +105,7 @@ class WrappedModel(nn.Module):
         self._check(z, self.latent_shape, "z")
         x = self._decode_fn(z)
         self._check(x, self.data_shape, "decode(z) (your decoder's output; check data_shape)")
-        return x  # type: ignore[no-any-return]
+        return x
 
     def invert(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """Codes (K, *L) for inputs (K, *X) by optimisation through `decode`."""
@@ -136,7 +139,7 @@ def wrap(
     `prior` says how codes are distributed ("gaussian" = N(0, I), "uniform" or "none"); the
     typicality metrics and the inversion's prior term use it. Images are (C, H, W) in [0, 1].
     """
-    _callable(decode, "decode", "(a function or nn.Module) mapping z to x")
+    decode_fn = _callable(decode, "decode", "(a function or nn.Module) mapping z to x")
     if encode is not None:
         _callable(encode, "encode", "mapping x to z, or None for a decoder-only model")
     check_params(_CONSTRAINTS, {"prior": prior, "modality": modality, "inversion": inversion}, "wrap")
@@ -146,4 +149,4 @@ def wrap(
             f"The 'data_shape' parameter of wrap must be {SPEC_SHAPE} for modality 'audio' (the spectrogram of "
             f"latentwalk.modalities.audio.to_spectrogram). Got {data} instead."
         )
-    return WrappedModel(encode, decode, latent, data, prior, modality, inversion or InversionConfig())
+    return WrappedModel(encode, decode_fn, latent, data, prior, modality, inversion or InversionConfig())

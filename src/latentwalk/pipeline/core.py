@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import torch
 
-from latentwalk.config import MAX_SEED, MAX_STEPS, Interval, Options, check_budget, check_params
+from latentwalk.config import MAX_SEED, MAX_STEPS, Constraint, Interval, Options, check_budget, check_params
 from latentwalk.data import Item
 from latentwalk.errors import InvalidParameterError, ModelOutputError, note
 from latentwalk.metrics import FRAME_DISTANCES, MetricResult, WalkView, compute_metrics
@@ -115,13 +115,13 @@ def decode_batched(model: LatentModel, z: torch.Tensor, batch: int = DECODE_BATC
 def encode_items(model: LatentModel, x: torch.Tensor, posterior: Posterior, generator: torch.Generator | None) -> torch.Tensor:
     """x (K, *X) -> codes (K, *L). Models without an encoder (a GAN) set `has_encoder = False` and
     provide `invert(x, generator=...) -> (K, *L)`, which may optimise (so no no_grad here)."""
-    model = as_model(model)
-    x = x.to(model.device)
-    if not model.has_encoder:
-        z = model.invert(x, generator=generator).detach()
+    m = as_model(model)
+    x = x.to(m.device)
+    if not m.has_encoder:
+        z = m.invert(x, generator=generator).detach()
     else:
         with torch.no_grad():
-            dist = model.encode(x)
+            dist = m.encode(x)
             z = dist.mode() if posterior == "mean" else dist.sample(generator)
     check_finite(z, "The code of an input", "input")
     return z.cpu()  # path maths and metrics run on the CPU; only the model runs on its device
@@ -145,7 +145,7 @@ def check_walk_request(methods: list[str], steps: int, schedule: str, distance: 
                      "use fewer --steps or methods")
 
 
-_CONSTRAINTS = {
+_CONSTRAINTS: dict[str, list[Constraint]] = {
     "steps": [Interval(Integral, 2, MAX_STEPS)],
     "posterior": [Options(frozenset({"mean", "sample"}))],
     "loop": [bool],
@@ -182,7 +182,7 @@ def _reports_metric(reports: list[Any]) -> dict[str, MetricResult]:
 
 
 def walk_one(model: Model, method: str, inputs: torch.Tensor, codes: torch.Tensor, steps: int, schedule: str, loop: bool,
-             distance: str = "l2", options: dict[str, Any] | None = None) -> MethodWalk:
+             distance: str = "rms", options: dict[str, Any] | None = None) -> MethodWalk:
     from latentwalk.pipeline.spacing import pair_path
 
     m = PATHS.get(method)
@@ -219,7 +219,7 @@ def run_walk(
     loop: bool = False,
     posterior: Posterior = "mean",
     seed: int = 0,
-    distance: str = "l2",
+    distance: str = "rms",
     ground_truth: Any = None,
     metrics: list[str] | None = None,
     reference: torch.Tensor | None = None,
@@ -230,29 +230,29 @@ def run_walk(
 
     `method_options` passes keywords to a method, e.g. {"geodesic": {"max_iter": 80}}."""
     check_params(_CONSTRAINTS, {"steps": steps, "posterior": posterior, "loop": loop, "seed": seed}, "walk")
-    model = as_model(model)
+    m = as_model(model)
     if len(items) < 2:
         raise InvalidParameterError(f"A walk needs at least 2 items but got {len(items)}.")
-    check_walk_request(methods, steps, schedule, distance, tuple(model.data_shape))
+    check_walk_request(methods, steps, schedule, distance, tuple(m.data_shape))
     x = torch.stack([it.x for it in items])  # (K, *X)
-    _check_inputs(x, tuple(model.data_shape))
+    _check_inputs(x, tuple(m.data_shape))
     if generator is None:
-        generator = torch.Generator(model.device).manual_seed(seed)
-    codes = encode_items(model, x, posterior, generator)  # (K, *L)
-    recon = decode_batched(model, codes)
+        generator = torch.Generator(m.device).manual_seed(seed)
+    codes = encode_items(m, x, posterior, generator)  # (K, *L)
+    recon = decode_batched(m, codes)
     walks: dict[str, MethodWalk] = {}
     for name in dict.fromkeys(methods):
-        mw = walk_one(model, name, x, codes, steps, schedule, loop, distance, (method_options or {}).get(name))
+        mw = walk_one(m, name, x, codes, steps, schedule, loop, distance, (method_options or {}).get(name))
         mw.keyframes, mw.loop = len(items), loop
         # a decoded schedule's ts are the route's positions already
         mw.schedule = "uniform" if isinstance(SCHEDULES.get(schedule), DecodedSchedule) else schedule
         mw.frames = clamp_frames(mw.frames, f"the '{name}' walk")
         with torch.no_grad():
-            mw.metrics = {**mw.metrics, **compute_metrics(_view(model, mw, x, recon, ground_truth, reference), metrics, distance)}
+            mw.metrics = {**mw.metrics, **compute_metrics(_view(m, mw, x, recon, ground_truth, reference), metrics, distance)}
         walks[name] = mw
     params = {"steps": steps, "schedule": schedule, "loop": loop, "posterior": posterior, "seed": seed, "distance": distance,
               "method_options": method_options or {}}
-    report = model.last_inversion  # what `invert` measured, if it ran
-    if not model.has_encoder and report is not None:
+    report = m.last_inversion  # what `invert` measured, if it ran
+    if not m.has_encoder and report is not None:
         params["inversion"] = report
     return WalkResult(items, x, codes, recon, walks, params)

@@ -24,20 +24,23 @@ from typing import Any, cast
 import numpy as np
 import torch
 
-from latentwalk.config import MAX_STEPS, Interval, check_params
+from latentwalk.config import MAX_STEPS, Constraint, Interval, check_params
 from latentwalk.errors import InvalidParameterError
 from latentwalk.metrics import step_distances
 from latentwalk.models.model import device_of
 from latentwalk.paths import PATHS
-from latentwalk.paths.schedules import DecodedSchedule
 from latentwalk.paths.base import PathMethod
 from latentwalk.paths.keyframes import route_at
+from latentwalk.paths.schedules import DecodedSchedule
 from latentwalk.pipeline.core import MethodWalk, decode_batched
 
 PairPath = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 TINY = 1e-12
 
-_CONSTRAINTS = {"steps": [Interval(Integral, 2, MAX_STEPS)], "oversample": [Interval(Integral, 1, 256)]}
+_CONSTRAINTS: dict[str, list[Constraint]] = {
+    "steps": [Interval(Integral, 2, MAX_STEPS)],
+    "oversample": [Interval(Integral, 1, 256)],
+}
 
 
 def invert_cumulative(cum: np.ndarray, s: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -62,7 +65,7 @@ def _frames_at(model: Any, m: PathMethod, path: PairPath, keys: torch.Tensor, s:
 
 def even_route(
     model: Any, m: PathMethod, path: PairPath, inputs: torch.Tensor, codes: torch.Tensor,
-    steps: int, loop: bool = False, distance: str = "l2", oversample: int = 8,
+    steps: int, loop: bool = False, distance: str = "rms", oversample: int = 8,
 ) -> MethodWalk:
     """A keyframe route (K codes, or K inputs for a data-space method) with evenly spaced frames."""
     check_params(_CONSTRAINTS, {"steps": steps, "oversample": oversample}, "even_spacing")
@@ -89,7 +92,7 @@ def even_spacing(
     z1: torch.Tensor,
     method: str = "slerp",
     steps: int = 16,
-    distance: str = "l2",
+    distance: str = "rms",
     oversample: int = 8,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Codes z0, z1 (*L) -> (T, *L) codes, (T, *X) frames and (T,) t, evenly spaced in decoded change.
@@ -120,7 +123,7 @@ def pair_path(model: Any, m: PathMethod, reports: list[Any] | None = None, optio
     device = device_of(model)
 
     def decoder(z: torch.Tensor) -> torch.Tensor:  # codes live on the CPU, the model on its device
-        return model.decode(z.to(device)).to(z.device)  # type: ignore[no-any-return]
+        return model.decode(z.to(device)).to(z.device)
 
     return lambda a, b, t: m.fn(a, b, t, decoder=decoder, **extra, **opts)
 

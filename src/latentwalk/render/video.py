@@ -74,7 +74,7 @@ def save_gif(
 
 def _require_ffmpeg() -> None:
     try:
-        import imageio_ffmpeg  # type: ignore[import-untyped]
+        import imageio_ffmpeg
 
         imageio_ffmpeg.get_ffmpeg_exe()
     except (ImportError, RuntimeError) as exc:

@@ -25,7 +25,6 @@ from latentwalk.modalities.audio.codec import (
     SPEC_SHAPE,
     griffin_lim,
     magnitude_to_spec,
-    spec_to_db,
     spec_to_magnitude,
     stft,
     to_spectrogram,
@@ -63,6 +62,6 @@ __all__ = [
     "WAVEFORMS_KEY", "AudioModality", "Clip", "Descriptors", "Route", "cached_waveforms", "count_pitches",
     "describe", "estimate_f0", "fit_length", "griffin_lim", "join_with_crossfades", "keyframe_spectra",
     "magnitude_to_spec", "mix_route", "pitches_in_spectrum", "read_clip", "rms_db", "save_wav",
-    "spec_to_db", "spec_to_magnitude", "spectral_flatness", "spectral_peaks", "stft", "to_spectrogram",
+    "spec_to_magnitude", "spectral_flatness", "spectral_peaks", "stft", "to_spectrogram",
     "walk_waveforms",
 ]

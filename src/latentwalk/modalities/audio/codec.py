@@ -71,11 +71,6 @@ def spec_to_magnitude(spec: torch.Tensor) -> torch.Tensor:
     return REF * (10 ** (db / 20) - FLOOR_AMP).clamp_min(0)
 
 
-def spec_to_db(spec: torch.Tensor | np.ndarray) -> np.ndarray:
-    """v in [0, 1] -> dB re a full-scale sine (for axes and colour bars)."""
-    return FLOOR_DB + np.clip(np.asarray(spec, dtype=np.float64), 0, 1) * -FLOOR_DB
-
-
 def to_spectrogram(wave: torch.Tensor | np.ndarray) -> torch.Tensor:
     """(N,) or (B, N) clips of CLIP_SAMPLES -> (B, 1, F, T) in [0, 1]."""
     return magnitude_to_spec(stft(as_batch(wave)).abs())[:, None]  # (B, 1, F, T)

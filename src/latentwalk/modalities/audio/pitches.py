@@ -56,7 +56,7 @@ def _saliences(freqs: np.ndarray, amps: np.ndarray, cands: np.ndarray) -> np.nda
     f0 = cands[:, None]
     ok, h = _harmonic_of(freqs[None, :], f0)  # (C, P)
     w = (f0 + 52) / (np.maximum(h, 1) * f0 + 320)
-    return np.where(ok, amps[None, :] * w, 0.0).sum(axis=1)  # type: ignore[no-any-return]
+    return np.where(ok, amps[None, :] * w, 0.0).sum(axis=1)
 
 
 def pitches_in_spectrum(mag: np.ndarray) -> list[float]:

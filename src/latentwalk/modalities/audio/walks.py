@@ -115,4 +115,4 @@ def cached_waveforms(frames: torch.Tensor, data_space: bool, route: Route | None
     """`walk_waveforms`, computed once per walk and kept in the walk's `cache` (shared, read-only)."""
     if WAVEFORMS_KEY not in cache:
         cache[WAVEFORMS_KEY] = walk_waveforms(frames, data_space, route=route)
-    return cache[WAVEFORMS_KEY]  # type: ignore[no-any-return]
+    return cache[WAVEFORMS_KEY]
