@@ -8,6 +8,8 @@ nothing else runs, and the output goes only to a fresh temporary folder (or the 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -96,7 +98,7 @@ def _recreate(ctx: click.Context, m: dict[str, Any], out: Path) -> dict[str, str
     except click.ClickException as exc:
         raise DataError(f"The manifest records parameters that `latentwalk {inv['command']}` rejects: "
                         f"{exc.format_message()}") from None
-    with sub:
+    with sub, contextlib.redirect_stdout(io.StringIO()):  # its own report would look like rerun's
         cmd.invoke(sub)
     again = read_manifest(out)
     return dict((again or {}).get("files") or {})

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
-from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
-from latentwalk.errors import InvalidParameterError, OutputError
+from latentwalk.errors import InvalidParameterError
+from latentwalk.files import write_atomically
 from latentwalk.modalities.image import check_frames, to_uint8
 
 __all__ = ["BACKGROUND", "BACKGROUND_HEX", "MAX_SCALE", "PathLike", "check_frames", "check_labels", "enlarge",
@@ -60,27 +58,3 @@ def check_labels(labels: list[str] | None, count: int, name: str, func: str) -> 
     return ["" if s is None else str(s) for s in labels]
 
 
-def write_atomically(path: PathLike, write: Callable[[Path], object]) -> Path:
-    """Call write(tmp) on a temporary file beside `path`, then rename it onto `path`.
-
-    A reader (a browser refreshing the report) never sees a half-written file, and a failure
-    leaves no partial file behind. The temporary name keeps the suffix so writers that pick a
-    format from it still work.
-    """
-    target = Path(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
-        os.close(fd)
-    except OSError as exc:
-        raise OutputError(f"Cannot write {target}: {exc.strerror or exc}. Choose a writable folder.") from exc
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is meant to be read
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise OutputError(f"Cannot write {target}: {exc.strerror or exc}. Choose a writable folder.") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
-    return target

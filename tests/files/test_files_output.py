@@ -147,7 +147,7 @@ def test_ctrl_c_during_the_swap_is_held_until_the_new_folder_is_whole(tmp_path: 
         os.kill(os.getpid(), signal.SIGINT)  # arrives between the two renames
         real_replace(src, dst)
 
-    monkeypatch.setattr(files.os, "replace", interrupted_replace)
+    monkeypatch.setattr(files.output.os, "replace", interrupted_replace)
     with pytest.raises(KeyboardInterrupt):
         write(out, {"b.txt": "B"})
     assert set(snapshot(out)) == {"b.txt", "manifest.json"}
