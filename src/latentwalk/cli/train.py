@@ -65,7 +65,7 @@ def train(dataset: str, family: str, latent_dim: int, width: int, arch: str, bet
     seconds = round(time.perf_counter() - start, 2)
     extra = {"trained_on": {"dataset": dataset, "n_items": len(split.x)},
              "training": {"seed": seed, "epochs_run": report.epochs_run, "stopped_early": report.stopped_early,
-                          "best_val_loss": report.best_val_loss, "seconds": seconds}}
-    save_checkpoint(model, out, extra, force=force, manifest=invocation())
+                          "best_val_loss": report.best_val_loss}}
+    save_checkpoint(model, out, extra, force=force, manifest={**invocation(), "training_seconds": seconds})
     click.echo(f"trained {family} on {dataset} in {seconds} s "
                f"({report.epochs_run} epochs, val loss {report.best_val_loss:.3f}); wrote {out}")
