@@ -38,8 +38,9 @@ def load_model(spec: str | Path, *, device: str | torch.device | None = None, pr
 
     if isinstance(spec, Model):
         return spec.to(device) if device is not None else spec
-    if not isinstance(spec, str | Path):
-        raise InvalidParameterError(f"The 'spec' parameter of load_model must be a str or a path. Got {spec!r} instead.")
+    if not isinstance(spec, str | Path) or not str(spec).strip():
+        raise InvalidParameterError(f"The 'spec' parameter of load_model must be a model name or a path (see "
+                                    f"`latentwalk list`). Got {spec!r} instead.")
     module, meta = open_model(str(spec), progress=progress)
     model = Model(module, meta, str(spec))
     return model.to(_device(device)) if device is not None else model
@@ -63,7 +64,7 @@ def _item(model: Model, x: ItemLike, name: str) -> Item:
             raise InvalidParameterError(f"The '{name}' tensor has shape {tuple(x.shape)} but the model takes "
                                         f"{model.data_shape}.")
         return Item(x.detach().cpu().float(), "tensor")
-    if isinstance(x, str | Path):
+    if isinstance(x, str | Path) and str(x).strip():
         return resolve_item(str(x), model.data_shape, model.modality)
     raise InvalidParameterError(f"The '{name}' parameter must be an item spec, a path or a tensor. Got {x!r} instead.")
 

@@ -225,6 +225,10 @@ BIG = str(2**70)
         (["train", "--data", "digits", "--family", "vae", "--beta", "-5", "--out", "{tmp}/x"], "'--beta'"),
         (["grid", "--model", "{ck}", "--corners", "digits:0", "digits:1", "digits:2", "--rows", "100000", "--out", "{tmp}/x"], "'--rows'"),
         (["rerun", "{tmp}"], "no manifest.json"),
+        (["walk", "--model", "", "--from", "digits:0", "--to", "digits:1", "--out", "{tmp}/x"], "model name or a path"),
+        (["walk", "--model", "{ck}", "--from", "digits:0", "--to", "digits:1", "--via", "", "--out", "{tmp}/x"], "'via'"),
+        (["walk", "--model", "{ck}", "--from", "digits:0", "--to", "digits:1", "--device", "banana", "--out", "{tmp}/x"],
+         "Unknown device"),
         (["nosuchcommand"], "No such command"),
     ],
 )
