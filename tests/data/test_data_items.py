@@ -80,6 +80,16 @@ def test_unknown_dataset_name() -> None:
         get_dataset("digit")
 
 
+def test_dataset_items_only_never_read_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    Image.new("L", (16, 16), 255).save(tmp_path / "white.png")
+    (tmp_path / "digits:3").write_bytes((tmp_path / "white.png").read_bytes())  # a file named like an item
+    monkeypatch.chdir(tmp_path)
+    assert float(resolve_item("digits:3", (1, 16, 16)).x.min()) == 1.0  # a file, where files are allowed
+    assert resolve_item("digits:3", (1, 16, 16), files=False).source == "digits:3"  # the dataset's item
+    with pytest.raises(DataError, match="is not a dataset item.*file paths are not read"):
+        resolve_item(str(tmp_path / "white.png"), (1, 16, 16), files=False)
+
+
 def test_user_images_are_converted(tmp_path: Path) -> None:
     rgb = np.zeros((40, 60, 3), np.uint8)
     rgb[:, :30] = 255

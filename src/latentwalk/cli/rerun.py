@@ -46,17 +46,23 @@ def _manifest(folder: Path) -> dict[str, Any]:
     return m
 
 
-def _word(value: Any, cwd: str | None, name: str) -> str:
-    """One recorded value as the word a user would type; relative paths resolved where it ran."""
+def _word(value: Any, cwd: str | None, name: str, folder: Path | None = None) -> str:
+    """One recorded value as the word a user would type; relative paths resolved where it ran, or
+    else to an input file inside the folder itself (a walk exported by `latentwalk serve` carries
+    its uploaded items there; the folder's own sub-folders are method names, never inputs)."""
     if not isinstance(value, SCALARS):
         raise DataError(f"The manifest records a {type(value).__name__} for '{name}', where a value is expected.")
     text = str(value)
-    if isinstance(value, str) and cwd and not Path(text).is_absolute() and (Path(cwd) / text).exists():
-        return str(Path(cwd) / text)
+    if isinstance(value, str) and not Path(text).is_absolute():
+        if cwd and (Path(cwd) / text).exists():
+            return str(Path(cwd) / text)
+        inside = (folder / text).resolve() if folder is not None else None
+        if inside is not None and inside.is_file() and folder is not None and folder.resolve() in inside.parents:
+            return str(inside)
     return text
 
 
-def _arguments(cmd: click.Command, params: dict[str, Any], cwd: str | None) -> list[str]:
+def _arguments(cmd: click.Command, params: dict[str, Any], cwd: str | None, folder: Path | None = None) -> list[str]:
     """The recorded parameters as the words of a command line (long `--name=value` forms, so that
     no value can be read as an option), positional arguments after `--`."""
     known = {p.name: p for p in cmd.params}
@@ -71,7 +77,7 @@ def _arguments(cmd: click.Command, params: dict[str, Any], cwd: str | None) -> l
         value = params[p.name]
         values = value if isinstance(value, list) else [value]
         if isinstance(p, click.Argument):
-            positional += [_word(v, cwd, p.name) for v in values]
+            positional += [_word(v, cwd, p.name, folder) for v in values]
             continue
         flag = next(o for o in p.opts if o.startswith("--"))
         if getattr(p, "is_flag", False):
@@ -80,18 +86,18 @@ def _arguments(cmd: click.Command, params: dict[str, Any], cwd: str | None) -> l
             elif value is not False:
                 raise DataError(f"The manifest records {value!r} for the flag '{flag}'; expected true or false.")
             continue
-        options += [f"{flag}={_word(v, cwd, str(p.name))}" for v in values]
+        options += [f"{flag}={_word(v, cwd, str(p.name), folder)}" for v in values]
     return [*options, "--quiet", *(["--"] + positional if positional else [])]
 
 
-def _recreate(ctx: click.Context, m: dict[str, Any], out: Path) -> dict[str, str]:
+def _recreate(ctx: click.Context, m: dict[str, Any], out: Path, folder: Path | None = None) -> dict[str, str]:
     from latentwalk.files import read_manifest
 
     inv = m["invocation"]
     cmd = app.get_command(ctx, inv["command"])
     if cmd is None:  # RERUNNABLE names commands of this app; a plug-in may have been removed
         raise DataError(f"This latentwalk has no command '{inv['command']}'.")
-    args = _arguments(cmd, inv["params"], m.get("cwd"))
+    args = _arguments(cmd, inv["params"], m.get("cwd"), folder)
     args.insert(0, f"--out={out}")
     try:
         sub = cmd.make_context(inv["command"], args, parent=ctx.find_root())
@@ -117,10 +123,10 @@ def rerun(ctx: click.Context, folder: Path, out: Path | None) -> None:
     m = _manifest(folder)
     if out is not None:
         check_output(out)
-        again = _recreate(ctx, m, out)
+        again = _recreate(ctx, m, out, folder)
     else:
         with tempfile.TemporaryDirectory(prefix="latentwalk-rerun-") as tmp:
-            again = _recreate(ctx, m, Path(tmp) / "out")
+            again = _recreate(ctx, m, Path(tmp) / "out", folder)
     before = m["files"]
     differ = sorted(k for k in set(before) | set(again) if before.get(k) != again.get(k))
     if differ:

@@ -29,10 +29,13 @@ def _exists(p: Path) -> bool:
         return False
 
 
-def resolve_item(spec: str, data_shape: tuple[int, ...], modality: str = "image") -> Item:
-    """'digits:17', 'lines:angle=2.1' or a file path -> an Item shaped like the model's data."""
+def resolve_item(spec: str, data_shape: tuple[int, ...], modality: str = "image", *, files: bool = True) -> Item:
+    """'digits:17', 'lines:angle=2.1' or a file path -> an Item shaped like the model's data.
+
+    files=False takes dataset items only and never looks at the file system (the server's
+    clients name items, never paths)."""
     name, sep, rest = spec.partition(":")
-    if sep and name in DATASETS and not _exists(Path(spec)):
+    if sep and name in DATASETS and not (files and _exists(Path(spec))):
         item = get_dataset(name).item(rest)
         if tuple(item.x.shape) != tuple(data_shape):
             raise DataError(
@@ -40,6 +43,9 @@ def resolve_item(spec: str, data_shape: tuple[int, ...], modality: str = "image"
                 f"use a model trained on '{name}'."
             )
         return item
+    if not files:
+        raise DataError(f"'{shown(spec)}' is not a dataset item. Use DATASET:INDEX or DATASET:FACTOR=VALUE with a "
+                        f"dataset among {', '.join(DATASETS.names())}; file paths are not read here.")
     p = Path(spec)
     kind = get_modality(modality)
     suffixes = ", ".join(sorted(kind.suffixes))

@@ -95,10 +95,10 @@ def _finite(obj: Any, bad: list[int]) -> Any:
     return str(obj)
 
 
-def json_text(obj: Any) -> tuple[str, int]:
+def json_text(obj: Any, indent: int | None = 2) -> tuple[str, int]:
     """Strict JSON (no bare NaN, which is not JSON) and the number of values written as null."""
     bad: list[int] = []
-    text = json.dumps(_finite(obj, bad), indent=2, allow_nan=False) + "\n"
+    text = json.dumps(_finite(obj, bad), indent=indent, allow_nan=False) + "\n"
     return text, len(bad)
 
 
