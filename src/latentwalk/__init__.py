@@ -20,6 +20,7 @@ _LAZY = {
     "load_model": "latentwalk.api",
     "walk": "latentwalk.api",
     "compare": "latentwalk.api",
+    "evaluate": "latentwalk.api",
     "Model": "latentwalk.api",
     "Walk": "latentwalk.api",
     "wrap": "latentwalk.models.wrap",  # bring your own model: docs/models.md
@@ -30,8 +31,8 @@ _LAZY = {
     "register_path": "latentwalk.paths",
 }
 
-__all__ = ["PATHS", "SCHEDULES", "Model", "Walk", "__version__", "compare", "interpolate", "keyframe_walk", "load_model",
-           "register_path", "walk", "wrap"]
+__all__ = ["PATHS", "SCHEDULES", "Model", "Walk", "__version__", "compare", "evaluate", "interpolate", "keyframe_walk",
+           "load_model", "register_path", "walk", "wrap"]
 
 
 def __getattr__(name: str) -> Any:

@@ -36,12 +36,16 @@ class Interval:
         hi_ok = self.high is None or (v <= self.high if self.closed in ("both", "right") else v < self.high)
         return bool(lo_ok and hi_ok)
 
+    def _number(self, v: float) -> str:
+        """Integer bounds in full ("[1, 1000000]", not "1e+06"); others as %g."""
+        return str(int(v)) if self.kind is Integral and float(v).is_integer() else f"{v:g}"
+
     def describe(self) -> str:
         name = "an int" if self.kind is Integral else "a float"
         left = "[" if self.closed in ("both", "left") else "("
         right = "]" if self.closed in ("both", "right") else ")"
-        lo = "-inf" if self.low is None else f"{self.low:g}"
-        hi = "inf" if self.high is None else f"{self.high:g}"
+        lo = "-inf" if self.low is None else self._number(self.low)
+        hi = "inf" if self.high is None else self._number(self.high)
         return f"{name} in the range {left}{lo}, {hi}{right}"
 
 
@@ -101,6 +105,9 @@ MAX_STEPS = 4096
 MAX_WALK_VALUES = 2**23  # frames x values per frame, summed over methods: 32 MB of float32 frames
 MAX_PPL_SAMPLES = 100_000  # StyleGAN's own count
 MAX_SEED = 2**63 - 1
+MAX_SWEEP_PAIRS = 1_000_000  # pairs in one sweep's pair set (docs/scale.md: a million walks on 100 nodes)
+MAX_SWEEP_WALKS = 10_000_000  # rows of one sweep: models x schedules x methods x pairs
+MAX_SHARD_SIZE = 4096  # pairs in one shard (one task)
 FPS = Interval(Real, 0.5, 100)  # GIF frame times below 10 ms are not shown as written by browsers
 
 

@@ -42,6 +42,10 @@ class OutputError(LatentwalkError):
     """An output location cannot be written."""
 
 
+class WorkerError(LatentwalkError):
+    """A worker process died on the same piece of work more often than it is retried."""
+
+
 class MissingExtraError(LatentwalkError, ImportError):
     """An optional dependency is not installed; the message names the extra."""
 

@@ -8,7 +8,7 @@ import click
 
 from latentwalk.api import ground_truth_for, reference_for
 
-__all__ = ["SEED", "check_out", "ground_truth_for", "output_options", "progress_option", "reference_for"]
+__all__ = ["SEED", "check_out", "engine_options", "ground_truth_for", "output_options", "progress_option", "reference_for"]
 
 
 def progress_option(f: Any) -> Any:
@@ -37,3 +37,12 @@ def check_out(out: str, force: bool) -> None:
 
 def device_option(f: Any) -> Any:
     return click.option("--device", default=None, help="Where the model runs: cpu (default), cuda, cuda:1, mps.")(f)
+
+
+def engine_options(f: Any) -> Any:
+    """--engine, --workers and --address, shared by the commands that run many walks (sweep, evaluate)."""
+    f = click.option("--address", default=None, help="A Ray cluster to join, HOST:PORT (with --engine ray); without "
+                     "it Ray starts on this machine.")(f)
+    f = click.option("--workers", type=int, default=None, help="Worker processes (default: one per core).")(f)
+    return click.option("--engine", default="local", show_default=True, help="Where the walks run: local (a process "
+                        "per core), ray (pip install 'latentwalk[ray]'), or serial (one shard at a time, here).")(f)

@@ -9,7 +9,7 @@ from latentwalk.cli import app
 
 @app.command(name="list")
 def list_names() -> None:
-    """List path methods, schedules, built-in models, datasets, metrics and frame distances."""
+    """List path methods, schedules, built-in models, datasets, metrics, frame distances and sweep engines."""
     from latentwalk.data import DATASETS
     from latentwalk.metrics import FRAME_DISTANCES, METRICS
     from latentwalk.models import BUILTINS
@@ -25,3 +25,8 @@ def list_names() -> None:
     click.echo("datasets:       " + ", ".join(DATASETS))
     click.echo("metrics:        " + ", ".join(METRICS))
     click.echo("distances:      " + ", ".join(FRAME_DISTANCES))
+    from latentwalk.registry import import_submodules
+    from latentwalk.sweep.engines import ENGINES
+
+    import_submodules("latentwalk.sweep.engines")
+    click.echo("sweep engines:  " + ", ".join(ENGINES))

@@ -9,6 +9,7 @@ from latentwalk.files.output import (
     Stage,
     check_output,
     holdings,
+    interrupts_held,
     read_manifest,
     staged_folder,
     staged_output,
@@ -25,5 +26,5 @@ from latentwalk.files.reading import (
 )
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "MANIFEST", "Holdings", "Stage", "check_output", "check_regular_file",
-           "file_hashes", "holdings", "json_text", "read_manifest", "sha256_bytes", "sha256_file", "staged_folder",
-           "staged_output", "versions", "write_atomically", "write_json"]
+           "file_hashes", "holdings", "interrupts_held", "json_text", "read_manifest", "sha256_bytes", "sha256_file",
+           "staged_folder", "staged_output", "versions", "write_atomically", "write_json"]

@@ -147,7 +147,7 @@ def check_output(out: str | Path, force: bool = False) -> Path:
 
 
 @contextlib.contextmanager
-def _interrupts_held() -> Iterator[None]:
+def interrupts_held() -> Iterator[None]:
     """Hold SIGINT/SIGTERM back for a few renames, then deliver them (main thread only)."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -220,7 +220,7 @@ def _swap(stage: Path, out: Path, h: Holdings) -> None:
 
 def _commit(stage: Path, out: Path, force: bool) -> None:
     """Ctrl-C is held back for the few renames and deletions this takes (see the module docstring)."""
-    with _interrupts_held():
+    with interrupts_held():
         _commit_now(stage, out, force)
 
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["METHOD_COLOURS", "method_colours", "plot_profile_panels", "plot_profiles"]
+__all__ = ["METHOD_COLOURS", "method_colours", "plot_intervals", "plot_profile_panels", "plot_profiles"]
 
 Curves = dict[str, tuple[Sequence[float], Sequence[float]]]
 
@@ -234,3 +234,48 @@ def _shared_legend(fig: Figure, colours: dict[str, str], with_band: bool) -> Non
         handles.append(Patch(color=BAND_COLOUR, alpha=0.25, linewidth=0, label="typical range"))
     if handles:
         fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1.0), ncols=len(handles), frameon=False, fontsize=9)
+
+
+# One entry of an interval panel: (label, method, mean, low, high); low/high None when undefined.
+Interval = tuple[str, str, float, float | None, float | None]
+
+
+def _draw_intervals(ax: Axes, entries: list[Interval], colours: dict[str, str]) -> None:
+    ys = np.arange(len(entries))[::-1]  # the first entry on top
+    for y, (_, method, mean, lo, hi) in zip(ys, entries, strict=True):
+        colour = colours[method]
+        if lo is not None and hi is not None:
+            ax.plot([lo, hi], [y, y], color=colour, linewidth=2.2, solid_capstyle="butt", zorder=2)
+        ax.plot([mean], [y], "o", color=colour, markersize=5.5, zorder=3)
+    ax.set_yticks(ys, [label for label, *_ in entries], fontsize=8)
+    ax.set_ylim(-0.7, max(len(entries), 1) - 0.3)
+    if not entries:
+        ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", color="#777777")
+
+
+def plot_intervals(panels: list[tuple[str, list[Interval]]], path: PathLike, title: str = "",
+                   panel_size: tuple[int, int] = (330, 0)) -> None:
+    """Means with their intervals: one panel per (title, entries), a dot and a bar per entry, in the
+    entry's method colour (the crossfade grey), up to three panels a row."""
+    if not isinstance(panels, list | tuple) or not panels:
+        raise InvalidParameterError("The 'panels' parameter of plot_intervals must be a non-empty list of "
+                                    f"(title, entries). Got {panels!r} instead.")
+    rows_per_panel = max(max(len(entries) for _, entries in panels), 1)
+    w, h = panel_size[0], max(panel_size[1], 60 + 22 * rows_per_panel)
+    label_room = 7 * max((len(label) for _, entries in panels for label, *_ in entries), default=6) + 16
+    cols = min(3, len(panels))
+    nrows = -(-len(panels) // cols)
+    colours = method_colours(method for _, entries in panels for _, method, *_ in entries)
+    width, height = cols * (w + label_room), nrows * h + 40
+    fig = _new_figure(width, height)
+    axes = fig.subplots(nrows, cols, squeeze=False).ravel()
+    for ax, (name, entries) in zip(axes, panels, strict=False):
+        _draw_intervals(ax, entries, colours)
+        _style_axes(ax, name, "", "")
+    for ax in axes[len(panels):]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(title, fontsize=11, x=0.01, ha="left")
+    fig.subplots_adjust(left=label_room / width, right=1 - 14 / width, bottom=44 / height, top=1 - 50 / height,
+                        wspace=label_room / (w + label_room) * 1.6, hspace=0.55)
+    _save(fig, path)
