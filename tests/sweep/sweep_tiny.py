@@ -49,9 +49,20 @@ def same_rows(a: Any, b: Any) -> bool:
     return True
 
 
+DRIVER_PID = os.getpid()  # the test process: a "killed worker" must never be this one
+
+
+def die(marker: str) -> None:
+    """Die as a killed worker does, the first time (no marker yet); refuse to take the test run down."""
+    if os.path.exists(marker):
+        return
+    Path(marker).write_text(str(os.getpid()))
+    if os.getpid() == DRIVER_PID:
+        raise RuntimeError("the shard ran in the test process itself, not in a worker")
+    os._exit(1)
+
+
 def die_once(marker: str, task: ShardTask, model: Model) -> ShardOutput:
-    """A shard function whose worker dies the first time it runs (no marker yet): a killed worker."""
-    if not os.path.exists(marker):
-        Path(marker).write_text(str(os.getpid()))
-        os._exit(1)
+    """A shard function whose worker dies the first time it runs: a killed worker."""
+    die(marker)
     return run_shard(task, model)

@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from sweep_tiny import die_once, same_rows, small_spec, write_spec  # type: ignore[import-not-found]
+from sweep_tiny import die, die_once, same_rows, small_spec, write_spec  # type: ignore[import-not-found]
 
 from latentwalk.cli import app
 from latentwalk.sweep import SweepInterrupted, load_spec, run_sweep
@@ -113,9 +113,7 @@ def test_a_killed_ray_worker_is_retried(spec_file: Path, reference: Any, ray_clu
     marker = str(tmp_path / "died")
 
     def die_once_on_ray(task: Any, model: Any) -> Any:  # a closure: Ray ships it by value
-        if not os.path.exists(marker):
-            Path(marker).write_text(str(os.getpid()))
-            os._exit(1)
+        die(marker)
         return run_shard(task, model)
 
     result = run_sweep(load_spec(spec_file), tmp_path / "out", engine="ray", progress=False, work=die_once_on_ray)
