@@ -49,7 +49,9 @@ def same_rows(a: Any, b: Any) -> bool:
     return True
 
 
-DRIVER_PID = os.getpid()  # the test process: a "killed worker" must never be this one
+# The test process: a "killed worker" must never be this one. Spawned workers import this module
+# again, so the pid travels in the environment they inherit, set once by the test process.
+DRIVER_PID = int(os.environ.setdefault("LATENTWALK_TEST_DRIVER_PID", str(os.getpid())))
 
 
 def die(marker: str) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from sweep_tiny import die, die_once, same_rows, small_spec, write_spec  # type: ignore[import-not-found]
+from sweep_tiny import die_once, same_rows, small_spec, write_spec  # type: ignore[import-not-found]
 
 from latentwalk.cli import app
 from latentwalk.sweep import SweepInterrupted, load_spec, run_sweep
@@ -112,8 +112,14 @@ def test_a_killed_pool_worker_is_replaced_and_its_shard_retried(spec_file: Path,
 def test_a_killed_ray_worker_is_retried(spec_file: Path, reference: Any, ray_cluster: Any, tmp_path: Path) -> None:
     marker = str(tmp_path / "died")
 
-    def die_once_on_ray(task: Any, model: Any) -> Any:  # a closure: Ray ships it by value
-        die(marker)
+    driver = os.getpid()
+
+    def die_once_on_ray(task: Any, model: Any) -> Any:  # a closure: Ray ships it by value (no test module)
+        if not os.path.exists(marker):
+            Path(marker).write_text(str(os.getpid()))
+            if os.getpid() == driver:  # never take the test run down
+                raise RuntimeError("the shard ran in the test process itself, not in a Ray worker")
+            os._exit(1)
         return run_shard(task, model)
 
     result = run_sweep(load_spec(spec_file), tmp_path / "out", engine="ray", progress=False, work=die_once_on_ray)
