@@ -17,7 +17,7 @@ def lines_vae() -> torch.nn.Module:
     from latentwalk.data import get_dataset
 
     model = build("vae", ConvAEConfig(channels=1, size=32, latent_dim=4, width=16, arch="mlp"), seed=0)
-    train(model, get_dataset("lines").load().x, TrainConfig(epochs=12, lr=3e-3, patience=20), progress=False)
+    train(model, get_dataset("lines").load().x, TrainConfig(epochs=40, lr=3e-3, patience=20), progress=False)
     return model.eval()
 
 
@@ -50,8 +50,8 @@ def test_digits_recoverer_reads_clean_digits() -> None:
 def test_unknown_dataset_teaches() -> None:
     from latentwalk.errors import InvalidParameterError
 
-    with pytest.raises(InvalidParameterError, match="can be scored on: digits, lines"):
-        recoverer_for("faces")
+    with pytest.raises(InvalidParameterError, match="can be scored on: digits, faces, lines"):
+        recoverer_for("tones")
 
 
 def test_study_finds_a_pca_axis_like_any_other_kind(lines_vae: torch.nn.Module) -> None:

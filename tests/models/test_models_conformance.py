@@ -14,6 +14,7 @@ from families_tiny import tiny_ldm_config  # type: ignore[import-not-found]
 import latentwalk
 from latentwalk.errors import InvalidParameterError, LatentwalkError, UnsupportedOperationError
 from latentwalk.models import FAMILIES, build
+from latentwalk.models.acai import ACAIConfig, AudioACAIConfig
 from latentwalk.models.audio import AudioAEConfig
 from latentwalk.models.autoencoders import ConvAEConfig
 from latentwalk.models.ddim import DDIMConfig
@@ -38,6 +39,8 @@ TINY: dict[str, Callable[[], Any]] = {
     "ddim": lambda: build("ddim", DDIMConfig(width=8, sample_steps=3), 0),
     "audio-ae": lambda: build("audio-ae", AudioAEConfig(latent_dim=3, hidden=16, pool=9, arch="logconv", channels=4), 0),
     "audio-vae": lambda: build("audio-vae", AudioAEConfig(latent_dim=3, hidden=16, pool=9), 0),
+    "acai": lambda: build("acai", ACAIConfig(channels=1, size=16, latent_dim=4, width=4), 0),
+    "audio-acai": lambda: build("audio-acai", AudioACAIConfig(latent_dim=3, hidden=16, pool=9), 0),
     "wrapped": _wrapped,
 }
 INVERT_FAST = InversionConfig(steps=10, restarts=2)

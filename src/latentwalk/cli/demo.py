@@ -30,5 +30,5 @@ def demo(out: str, force: bool, seed: int, all_families: bool, quiet: bool) -> N
     from latentwalk.demo import run_demo
     check_out(out, force)
     ctx = run_demo(out, seed=seed, progress=not quiet, options={"all_families": all_families}, force=force)
-    click.echo(_table(ctx.summary, ["model", "pair", "method", "evenness", "max/mean", "realism", "ACAI dist"]))
+    click.echo(_table(ctx.summary, ["model", "pair", "method", "evenness", "max/mean", "mid excess", "ACAI dist"]))
     click.echo(f"\nreport: {Path(out) / 'index.html'}   ({ctx.timings['total']:.1f} s)")

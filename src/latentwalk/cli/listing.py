@@ -19,9 +19,12 @@ def list_names() -> None:
     for name in PATHS:
         click.echo(f"  {name:<12} {PATHS.get(name).description}")
     click.echo("schedules:      " + ", ".join(SCHEDULES))
-    click.echo("built-in models:")
+    from latentwalk.models.builtin import ships_current
+
+    click.echo("built-in models (shipped: ready at once; else trained on first use and cached):")
     for name in BUILTINS:
-        click.echo(f"  {name:<12} {BUILTINS.get(name).description}")
+        state = "shipped" if ships_current(name) else "trains on first use"
+        click.echo(f"  {name:<12} {BUILTINS.get(name).description} [{state}]")
     click.echo("datasets:       " + ", ".join(DATASETS))
     click.echo("metrics:        " + ", ".join(METRICS))
     click.echo("distances:      " + ", ".join(FRAME_DISTANCES))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import cast
 
 import click
@@ -25,9 +26,29 @@ def _check_family(family: str, dataset: str, modality: str) -> None:
         )
 
 
+def _train_recipe(name: str, steps: int | None, out: str, force: bool, quiet: bool) -> None:
+    """`--recipe NAME`: the built-in's own recipe, seed and data, as its shipped weights were made."""
+    import time
+
+    from latentwalk.models.builtin import BUILTINS, train_recipe
+    from latentwalk.pipeline.output import invocation
+
+    recipe = BUILTINS.get(name)  # "did you mean" for a typo
+    check_out(out, force)
+    start = time.perf_counter()
+    _, meta = train_recipe(name, Path(out), progress=not quiet, force=force, steps=steps, manifest=invocation())
+    t = meta["training"]
+    click.echo(f"trained {name} ({recipe.family} on {recipe.dataset}) by its recipe in {time.perf_counter() - start:.1f} s "
+               f"({t['steps_run']} steps, loss {t['best_val_loss']:.4g}); wrote {out}")
+
+
 @app.command()
-@click.option("--data", "dataset", required=True, help="Embedded image dataset: digits or lines.")
-@click.option("--family", required=True, help=f"Model family: {' or '.join(CLI_FAMILIES)}.")
+@click.option("--recipe", default=None, help="Train a built-in model by its own recipe (see `latentwalk list`); "
+              "no other model option is allowed with it.")
+@click.option("--steps", type=click.IntRange(1, 10_000_000), default=None,
+              help="With --recipe: cut the recipe to this many steps (a quick check that it trains).")
+@click.option("--data", "dataset", default=None, help="Embedded image dataset: digits or lines.")
+@click.option("--family", default=None, help=f"Model family: {' or '.join(CLI_FAMILIES)}.")
 @click.option("--latent-dim", type=click.IntRange(1, 4096), default=16, show_default=True)
 @click.option("--width", type=click.IntRange(1, 1024), default=16, show_default=True, help="Network width.")
 @click.option("--arch", type=click.Choice(["conv", "mlp"]), default="conv", show_default=True)
@@ -38,10 +59,25 @@ def _check_family(family: str, dataset: str, modality: str) -> None:
 @click.option("--seed", type=SEED, default=0, show_default=True)
 @output_options
 @progress_option
-def train(dataset: str, family: str, latent_dim: int, width: int, arch: str, beta: float, epochs: int, lr: float,
-          seed: int, out: str, force: bool, quiet: bool) -> None:
-    """Train a model on an embedded dataset; writes model.safetensors + config.json + manifest.json."""
+def train(recipe: str | None, steps: int | None, dataset: str | None, family: str | None, latent_dim: int, width: int,
+          arch: str, beta: float, epochs: int, lr: float, seed: int, out: str, force: bool, quiet: bool) -> None:
+    """Train a model on an embedded dataset, or a built-in by its recipe (--recipe NAME);
+    writes model.safetensors + config.json + manifest.json."""
     import time
+
+    if recipe is not None:
+        ctx = click.get_current_context()  # a value other than the default (rerun repeats the defaults)
+        given = [str(p.name) for p in ctx.command.params if p.name in ("dataset", "family", "latent_dim", "width", "arch",
+                                                                       "beta", "epochs", "lr", "seed")
+                 and ctx.params[str(p.name)] != p.default]
+        if given:
+            raise InvalidParameterError(f"--recipe trains by the recipe's own settings; leave out --{'data' if given[0] == 'dataset' else given[0].replace('_', '-')}.")
+        _train_recipe(recipe, steps, out, force, quiet)
+        return
+    if steps is not None:
+        raise InvalidParameterError("--steps cuts a recipe short; use it with --recipe (or --epochs for a new model).")
+    if dataset is None or family is None:
+        raise InvalidParameterError("Give --data and --family (e.g. --data digits --family vae), or --recipe NAME.")
 
     from latentwalk.data import get_dataset
     from latentwalk.models import FAMILIES, TrainConfig, build, save_checkpoint

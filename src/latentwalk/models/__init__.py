@@ -17,7 +17,7 @@ from latentwalk.models.families import FAMILIES
 from latentwalk.models.training import TrainConfig, build, train
 from latentwalk.registry import Registry, import_submodules
 
-import_submodules(__name__)  # every family file registers itself
+import_submodules(__name__, skip=("ship",))  # every family file registers itself (ship is a maintainer tool)
 
 __all__ = [
     "BUILTINS",

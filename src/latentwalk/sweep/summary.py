@@ -25,6 +25,11 @@ HEADLINE = {
     "smoothness.max_step_ratio": "max/mean step",
     "typicality.mid_norm_ratio": "mid-norm ratio",
     "ppl.mean": "PPL",
+    "reconstruction.recon_error_end": "ends' recon RMS",
+    "faces.mid_off_manifold": "off-face mid",
+    "faces.factor_monotonicity": "factor monotone",
+    "audio.max_pitches": "max pitches",
+    "audio.loudness_monotone": "loudness monotone",
 }
 
 
