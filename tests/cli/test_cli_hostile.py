@@ -251,7 +251,7 @@ def test_a_fifo_as_input_is_refused_without_hanging(tiny_checkpoint: Path, tmp_p
 def test_cache_that_is_a_file_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "cache").write_text("not a folder")
     # a built-in that does not ship (shipped ones never touch the cache)
-    code, _, err = run("walk", "--model", "digits-gan", "--from", "digits:0", "--to", "digits:1", "--out", str(tmp_path / "x"),
+    code, _, err = run("walk", "--model", "lines-gan", "--from", "lines:0", "--to", "lines:1", "--out", str(tmp_path / "x"),
                        env={"LATENTWALK_CACHE": str(tmp_path / "cache")})
     assert one_error_line(code, err) and "LATENTWALK_CACHE" in err
 

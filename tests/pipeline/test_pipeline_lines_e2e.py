@@ -1,38 +1,46 @@
-"""End to end on the ACAI lines benchmark: a trained VAE's SLERP walk beats the double exposure.
+"""End to end on the ACAI lines benchmark, on the shipped models and random pairs drawn with a seed
+(never one lucky pair): ACAI's walks beat the double exposure, and the paper's order ACAI < VAE < AE holds.
 
-Slow-ish: trains the built-in lines-vae once (about a minute on 2 cores) into the test cache.
+The full-size figures (64 pairs, 16 steps) are in bench/results/acai-table.json; this checks the
+claims on 16 pairs with margins that the measured means clear by far.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from latentwalk.api import load_model
 from latentwalk.data import get_dataset, resolve_item
+from latentwalk.demo.evaluation import random_pairs
 from latentwalk.pipeline import run_walk
 
-PAIRS = [(0.3, 2.5), (1.0, 4.0), (2.0, 3.0), (4.5, 5.5), (0.5, 1.5), (3.0, 5.0)]
+N_PAIRS = 16
 
 
 @pytest.fixture(scope="module")
-def lines_vae():  # type: ignore[no-untyped-def]
-    model = load_model("lines-vae", progress=False)
-    return model
+def distances() -> dict[str, dict[str, float]]:
+    """{model: {method: mean ACAI Mean Distance over the pairs}}, crossfade included."""
+    gt = get_dataset("lines").ground_truth()
+    pairs = random_pairs("lines", 2048, 0, N_PAIRS)
+    out: dict[str, dict[str, float]] = {}
+    for name in ("lines-ae", "lines-vae", "lines-acai"):
+        model = load_model(name, progress=False)
+        per: dict[str, list[float]] = {}
+        for a, b, seed in pairs:
+            items = [resolve_item(a, (1, 32, 32)), resolve_item(b, (1, 32, 32))]
+            res = run_walk(model, items, ["crossfade", "lerp", "slerp"], 16, seed=seed, ground_truth=gt, metrics=["acai"])
+            for m, w in res.walks.items():
+                per.setdefault(m, []).append(w.metrics["acai"].summary["mean_distance"])
+        out[name] = {m: float(np.mean(v)) for m, v in per.items()}
+    return out
 
 
-def acai_distances(model, a: float, b: float) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    items = [resolve_item(f"lines:angle={a}", (1, 32, 32)), resolve_item(f"lines:angle={b}", (1, 32, 32))]
-    res = run_walk(model, items, ["crossfade", "slerp"], 9, ground_truth=get_dataset("lines").ground_truth(), metrics=["acai"])
-    return {m: w.metrics["acai"].summary["mean_distance"] for m, w in res.walks.items()}
+def test_acai_walks_are_far_closer_to_real_lines_than_the_double_exposure(distances: dict[str, dict[str, float]]) -> None:
+    d = distances["lines-acai"]
+    assert d["lerp"] < 0.35 * d["crossfade"] and d["slerp"] < 0.4 * d["crossfade"], d  # measured: 0.18x, 0.24x
 
 
-def test_slerp_walk_has_a_clearly_lower_acai_mean_distance_than_the_crossfade(lines_vae) -> None:  # type: ignore[no-untyped-def]
-    d = acai_distances(lines_vae, 0.3, 2.5)
-    assert d["slerp"] < 0.7 * d["crossfade"], d
-
-
-def test_on_average_over_pairs(lines_vae) -> None:  # type: ignore[no-untyped-def]
-    runs = [acai_distances(lines_vae, a, b) for a, b in PAIRS]
-    slerp = sum(r["slerp"] for r in runs) / len(runs)
-    crossfade = sum(r["crossfade"] for r in runs) / len(runs)
-    assert slerp < 0.8 * crossfade, runs
+def test_the_papers_order_acai_vae_ae(distances: dict[str, dict[str, float]]) -> None:
+    for m in ("lerp", "slerp"):
+        assert distances["lines-acai"][m] < distances["lines-vae"][m] < distances["lines-ae"][m], distances

@@ -239,7 +239,9 @@ def _write(ctx: DemoContext, walks: dict[str, Any], means: dict[str, dict[str, P
         first = next(iter(ms.values()))
         r.table(header, rows, caption=f"{dataset}: mean [95 % interval] over {first.pairs} random pairs, "
                 f"{first.steps} steps, best first; the same numbers as `latentwalk evaluate --model "
-                f"{' --model '.join(ms)} --pairs {first.pairs} --seed {first.seed} --steps {first.steps}`")
+                f"{' --model '.join(ms)} --pairs {first.pairs} --seed {first.seed} --steps {first.steps}`"
+                + ("; ACAI smoothness is the authors' max step over net turn, which grows without bound for a pair "
+                   "whose two angles nearly coincide" if dataset == "lines" else ""))
     r.heading("The lesson in pictures", level=3)
     for dataset, ms in means.items():
         name = min(ms, key=lambda n: min(ms[n].mean(m, RANK_BY) for m in EVAL_METHODS))  # the best model by the numbers
