@@ -17,6 +17,7 @@ from latentwalk.models.model import Model
 from latentwalk.pipeline import run_walk
 from latentwalk.sweep.pairs import pair_seed, random_indices
 from latentwalk.sweep.summary import interval
+from latentwalk.sweep.work import metric_columns
 
 RANK_BY = "realism.middle_excess"  # how much farther the worst middle frame is from real data than the ends
 
@@ -63,7 +64,7 @@ def pair_means(model: Model, dataset: str, methods: list[str], n: int, seed: int
         items = [resolve_item(a, tuple(model.data_shape)), resolve_item(b, tuple(model.data_shape))]
         res = run_walk(model, items, names, steps, seed=s, ground_truth=ground_truth, reference=reference)
         for name, mw in res.walks.items():
-            rows.setdefault(name, []).append({f"{k}.{q}": float(v) for k, r in mw.metrics.items() for q, v in r.summary.items()})
+            rows.setdefault(name, []).append(metric_columns(mw.metrics))
     out = PairMeans(model.spec, n, steps, seed)
     for name, rs in rows.items():
         keys = sorted({k for r in rs for k in r})

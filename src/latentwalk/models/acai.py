@@ -35,7 +35,7 @@ import torch
 from torch import nn
 
 from latentwalk.config import Constraint, Interval, check_params
-from latentwalk.models.audio import AudioAE, AudioAEConfig
+from latentwalk.models.audio import AudioAE, AudioAEConfig, pool_frames
 from latentwalk.models.autoencoders import ConvAE, ConvAEConfig
 from latentwalk.models.base import PointMass
 from latentwalk.models.families import FAMILIES
@@ -229,9 +229,7 @@ class _SpectrogramCritic(nn.Module):
         self.net = mlp([c.bins * (c.frames // c.pool), c.hidden, c.hidden, 1])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        c = self.c
-        pooled = x.reshape(len(x), c.bins, c.frames // c.pool, c.pool).mean(-1)
-        return self.net(pooled.flatten(1)).reshape(len(x))
+        return self.net(pool_frames(x, self.c).flatten(1)).reshape(len(x))
 
 
 @FAMILIES.register("audio-acai")

@@ -159,6 +159,11 @@ class LogFreqNets(nn.Module):
         return lin.transpose(1, 2)  # (B, F, T/p)
 
 
+def pool_frames(x: torch.Tensor, c: AudioAEConfig) -> torch.Tensor:
+    """(B, 1, F, T) spectrograms -> (B, F, T/pool): every `pool` frames averaged into one."""
+    return x.reshape(x.shape[0], c.bins, c.frames // c.pool, c.pool).mean(-1)
+
+
 class _AudioBase(nn.Module):
     config_class: ClassVar[type] = AudioAEConfig
     version: ClassVar[int] = 1
@@ -178,7 +183,7 @@ class _AudioBase(nn.Module):
 
     def encoder(self, x: torch.Tensor) -> torch.Tensor:
         c = self.config
-        pooled = x.reshape(x.shape[0], c.bins, c.frames // c.pool, c.pool).mean(-1)  # (B, F, T/p)
+        pooled = pool_frames(x, c)
         if c.arch == "logconv":
             return self.nets.encode(pooled)
         return self.encoder_net(pooled.flatten(1))  # (B, code_dim)

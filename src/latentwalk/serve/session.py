@@ -343,10 +343,12 @@ class Session:
 
         Uploaded items travel inside it (inputs/), recorded by that relative name, so that
         `latentwalk rerun` of the unzipped folder finds them there and re-creates it."""
-        import secrets
+        import tempfile
 
         w = self.walk(r)
-        work = self.tmpdir / "exports" / secrets.token_hex(8)
+        exports = self.tmpdir / "exports"
+        exports.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(dir=exports))  # made here, so removing it after the send removes only ours
         name = f"latentwalk-walk-{r.id}"
         out = work / name
         renamed: dict[str, str] = {}

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from latentwalk.errors import DataError, InvalidParameterError
+from latentwalk.errors import DataError, InvalidParameterError, OutputError
 
 UPLOAD_LIMIT = 10_000_000  # bytes (10 MB), `latentwalk serve --upload-limit`
 MAX_UPLOADS = 64  # kept at once; the oldest is forgotten (and deleted) first
@@ -136,6 +136,7 @@ class UploadStore:
     def __init__(self, folder: Path, limit: int = UPLOAD_LIMIT) -> None:
         self.folder, self.limit = folder, limit
         folder.mkdir(parents=True, exist_ok=True)
+        self._written: set[Path] = set()  # the files this store wrote: the only ones it ever deletes
         self._uploads: OrderedDict[str, Upload] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -155,8 +156,15 @@ class UploadStore:
         token = hashlib.sha256(data).hexdigest()[:16]  # the same file twice is one upload
         path = self.folder / f"{token}{suffix}"
         with self._lock:
-            if not path.exists():
-                write_atomically(path, lambda p: p.write_bytes(data))
+            if path not in self._written:
+                present = path.exists() or path.is_symlink()
+                same = present and path.is_file() and not path.is_symlink() and path.read_bytes() == data
+                if present and not same:  # never overwrite, or later delete, a file this store did not write
+                    raise OutputError(f"The server's folder '{self.folder}' holds a file '{path.name}' it did not write; "
+                                      "give create_app an empty tmpdir (or none: the server makes its own).")
+                if not present:
+                    write_atomically(path, lambda p: p.write_bytes(data))
+                    self._written.add(path)
             up = Upload(f"upload:{token}", path, modality, name, len(data))
             self._uploads[up.id] = up
             self._uploads.move_to_end(up.id)
@@ -166,7 +174,9 @@ class UploadStore:
     def _evict(self) -> None:
         while len(self._uploads) > MAX_UPLOADS or sum(u.size for u in self._uploads.values()) > MAX_STORED_BYTES:
             _, old = self._uploads.popitem(last=False)
-            old.path.unlink(missing_ok=True)
+            if old.path in self._written and not any(u.path == old.path for u in self._uploads.values()):
+                self._written.discard(old.path)
+                old.path.unlink(missing_ok=True)
 
     def get(self, item: str) -> Upload:
         with self._lock:

@@ -59,7 +59,10 @@ def unpack(blob: bytes) -> Model:
     header = json.loads(blob[_HEADER : _HEADER + n])
     body = blob[_HEADER + n :]
     if header["kind"] == "pickle":
-        model: Model = pickle.loads(body)  # written by `pack` in this sweep's own driver
+        # Only the bytes `pack` made in this run's driver from a Python object the caller handed over
+        # (a `wrap`ped pair of callables is the caller's own code), carried by the pool's pipes or Ray's
+        # object store — channels that already pickle every task argument. Never a file or a request.
+        model: Model = pickle.loads(body)
         return model
     from safetensors.torch import load
 
