@@ -22,7 +22,7 @@ GROUPS = {
     "lines": ["lines-ae", "lines-vae", "lines-acai"],
     "digits": ["digits-ae", "digits-vae", "digits-acai"],
     "tones": ["tones-ae", "tones-vae", "tones-acai"],
-    "faces": ["faces-vae"],
+    "faces": ["faces-vae", "faces-acai"],
 }
 
 

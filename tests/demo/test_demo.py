@@ -41,6 +41,16 @@ def test_demo_writes_a_report_that_teaches(tmp_path: Path) -> None:
     vae = lines["lines-vae"]["methods"]
     assert vae["lerp"]["typicality.mid_norm_ratio"]["mean"] < 0.9 < vae["slerp"]["typicality.mid_norm_ratio"]["mean"]
     assert manifest["files"]["index.html"]
+    # The report opens with faces (the seed's own example), nothing trained: a double exposure beside
+    # the walks, SLERP closer to a clean face than the crossfade over random pairs, and a smile direction.
+    assert html.index("Faces: a walk between two people") < html.index("Latent walks vs the double exposure")
+    faces = manifest["sections"]["faces"]
+    assert faces["pair"]["pair"] == next([a, b] for a, b, _ in random_pairs("faces", 4096, 0, 1))
+    means = faces["random_pairs"]
+    cross = means["faces-acai"]["methods"]["crossfade"]["faces.mid_off_manifold"]
+    shown = means[faces["shown_model"]]["methods"]["slerp"]["faces.mid_off_manifold"]
+    assert shown["n"] == 16 and shown["ci_high"] < cross["ci_low"]
+    assert faces["smile"]["smile_moved"] >= 1.0 > 4 * faces["smile"]["largest_other_moved"]
 
 
 def test_demo_refuses_a_foreign_folder(tmp_path: Path) -> None:

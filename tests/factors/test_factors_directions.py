@@ -32,6 +32,19 @@ def test_plain_atvec_leaks_a_correlated_factor_and_balanced_does_not() -> None:
     assert float(balanced.vector[0]) > 0.99 and abs(float(balanced.vector[1])) < 0.1
 
 
+def test_balanced_with_many_factors_keeps_the_correlated_one_and_still_removes_its_leak() -> None:
+    """Ten continuous nuisance factors in quartiles would put every item in a stratum of its own
+    (faces): balancing keeps the correlated factor and drops independent ones until pairs remain."""
+    z, a, b = correlated_codes()
+    g = torch.Generator().manual_seed(3)
+    cont = FactorInfo("n", "continuous", 2.0)
+    others = {f"n{i}": (torch.rand(len(a), generator=g, dtype=torch.float64) * 2 - 1, cont) for i in range(10)}
+    others["b"] = (b, FactorInfo("b", "categorical", 1.0))
+    d = find_direction("balanced", z, "a", a, BINARY, positive=1.0, others=others)
+    assert "b" in d.info["balanced_on"] and len(d.info["balanced_on"]) < len(others)
+    assert float(d.vector[0]) > 0.99 and abs(float(d.vector[1])) < 0.1
+
+
 def test_classifier_normal_finds_the_separating_axis() -> None:
     z, a, _ = correlated_codes()
     z[:, 1] = torch.randn(len(z), generator=torch.Generator().manual_seed(1), dtype=torch.float64)

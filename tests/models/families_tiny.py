@@ -15,3 +15,10 @@ def tiny_ldm_config():  # type: ignore[no-untyped-def]
 
     return LDMConfig(in_channels=1, sample_size=16, block_out_channels=(8, 8), latent_channels=2,
                      norm_num_groups=4, mid_block_add_attention=False)
+
+
+def tiny_latent_ddim_config():  # type: ignore[no-untyped-def]
+    """The `ldm` family on the tiny autoencoder above, untrained (no built-in first stage loaded)."""
+    from latentwalk.models.latent_diffusion import LatentDDIMConfig
+
+    return LatentDDIMConfig(autoencoder=tiny_ldm_config(), first_stage=None, width=8, sample_steps=3)

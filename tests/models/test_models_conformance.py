@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import torch
-from families_tiny import tiny_ldm_config  # type: ignore[import-not-found]
+from families_tiny import tiny_latent_ddim_config, tiny_ldm_config  # type: ignore[import-not-found]
 
 import latentwalk
 from latentwalk.errors import InvalidParameterError, LatentwalkError, UnsupportedOperationError
@@ -36,6 +36,7 @@ TINY: dict[str, Callable[[], Any]] = {
     "vae": lambda: build("vae", AE, 0),
     "gan": lambda: build("gan", GANConfig(size=16, latent_dim=4, width=8), 0),
     "ldm-ae": lambda: build("ldm-ae", tiny_ldm_config(), 0),
+    "ldm": lambda: build("ldm", tiny_latent_ddim_config(), 0),
     "ddim": lambda: build("ddim", DDIMConfig(width=8, sample_steps=3), 0),
     "audio-ae": lambda: build("audio-ae", AudioAEConfig(latent_dim=3, hidden=16, pool=9, arch="logconv", channels=4), 0),
     "audio-vae": lambda: build("audio-vae", AudioAEConfig(latent_dim=3, hidden=16, pool=9), 0),
@@ -47,7 +48,7 @@ INVERT_FAST = InversionConfig(steps=10, restarts=2)
 
 
 def _model(name: str) -> Any:
-    if name == "ldm-ae" and not HAS_DIFFUSERS:
+    if name in ("ldm-ae", "ldm", "ddim") and not HAS_DIFFUSERS:
         pytest.skip("diffusers is not installed (pip install 'latentwalk[diffusion]')")
     if name not in TINY:  # a family added without one fails here, so the suite covers every family
         pytest.fail(f"no tiny config for family '{name}' in this suite: add one to TINY")

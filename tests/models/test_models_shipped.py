@@ -22,7 +22,7 @@ def test_the_demo_and_the_benchmark_models_ship() -> None:
     """A fresh install never trains what the demo shows."""
     from latentwalk.demo import ordered_sections
 
-    needed = {m for e in ordered_sections() for m in e.models}  # --all-families too
+    needed = {m for e in ordered_sections() for m in e.models}  # opt-in sections too
     assert needed and needed <= set(SHIPPED), f"not shipped: {sorted(needed - set(SHIPPED))}"
     assert {"lines-acai", "lines-vae", "lines-ae"} <= set(SHIPPED)
 

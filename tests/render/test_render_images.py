@@ -45,7 +45,7 @@ def test_frames_of_the_wrong_shape_are_refused(shape: tuple[int, ...], tmp_path:
 
 
 @pytest.mark.parametrize(
-    ("t_count", "size", "scale", "tile"), [(5, 16, None, 64), (9, 8, None, 64), (3, 32, 3, 96)]
+    ("t_count", "size", "scale", "tile"), [(5, 16, None, 96), (9, 8, None, 96), (3, 32, 3, 96), (2, 64, None, 128)]
 )
 def test_strip_size_follows_t_and_scale(
     t_count: int,
@@ -158,13 +158,13 @@ def test_grid_refuses_no_rows(tmp_path: Path) -> None:
 
 
 def test_image_grid_size_and_marks(tmp_path: Path) -> None:
-    grid = np.ones((3, 4, 1, 8, 8), np.float32)  # all white cells, 64 px each
+    grid = np.ones((3, 4, 1, 8, 8), np.float32)  # all white cells, 96 px each
     save_image_grid(grid, tmp_path / "g.png", marks={(0, 0): "A", (2, 3): "D"})
     img = _png(tmp_path / "g.png")
-    assert img.shape[:2] == (2 * MARGIN + 3 * 64 + 2 * CELL_GAP, 2 * MARGIN + 4 * 64 + 3 * CELL_GAP)
+    assert img.shape[:2] == (2 * MARGIN + 3 * 96 + 2 * CELL_GAP, 2 * MARGIN + 4 * 96 + 3 * CELL_GAP)
     colours = {tuple(img[MARGIN - 2, MARGIN + 40]), tuple(img[-MARGIN + 1, -MARGIN - 40])}
     assert colours == {MARK_COLOURS[0], MARK_COLOURS[1]}  # top border of A, bottom border of D
-    unmarked_gap = img[MARGIN - 2, MARGIN + 64 + CELL_GAP + 30]
+    unmarked_gap = img[MARGIN - 2, MARGIN + 96 + CELL_GAP + 30]
     assert tuple(unmarked_gap) == BACKGROUND
     assert (img[MARGIN + 40, MARGIN + 40] == 255).all()  # the marked cell's image is not covered
 

@@ -28,7 +28,7 @@ def _gif_frames(path: Path) -> list[np.ndarray]:
 def test_gif_has_one_frame_per_step_and_loops(tmp_path: Path, square: np.ndarray) -> None:
     save_gif(square, tmp_path / "w.gif", fps=10)
     frames = _gif_frames(tmp_path / "w.gif")
-    assert len(frames) == 5 and frames[0].shape == (64, 64)  # 16 px enlarged to 64
+    assert len(frames) == 5 and frames[0].shape == (96, 96)  # 16 px enlarged to 96
     with Image.open(tmp_path / "w.gif") as im:
         assert im.info["loop"] == 0 and im.info["duration"] == 100
 

@@ -155,6 +155,33 @@ def test_evaluate_from_python_is_the_same_table(lines_models: Path, tmp_path: Pa
     assert again.groups[0]["metrics"] == table.groups[0]["metrics"]
 
 
+def test_evaluate_has_the_inversion_error_of_a_model_without_an_encoder(tmp_path: Path) -> None:
+    """A GAN's codes are found by inversion: its latent walks carry the mean RMSE left at their ends
+    (`inversion.rmse`); an AE's walks and every crossfade have no such column (null in the rows)."""
+    import math
+
+    from latentwalk.models import build, save_checkpoint
+    from latentwalk.models.autoencoders import ConvAEConfig
+    from latentwalk.models.gan import GANConfig
+
+    paths = {}
+    for family, config in [("gan", GANConfig(size=16, latent_dim=4, width=4, arch="mlp")),
+                           ("ae", ConvAEConfig(channels=1, size=16, latent_dim=4, width=4, arch="mlp", depth=1))]:
+        paths[family] = tmp_path / f"tiny-{family}"
+        save_checkpoint(build(family, config, seed=0), paths[family], {"trained_on": {"dataset": "digits", "n_items": 0}})
+    code, stdout, err = run("evaluate", "--model", str(paths["gan"]), "--model", str(paths["ae"]), "--method", "slerp",
+                            "--pairs", "2", "--steps", "3", "--out", str(tmp_path / "ev"), "--engine", "serial", "-q")
+    assert code == 0, err
+    assert "inversion RMSE" in stdout
+    groups = {(Path(g["model"]).name, g["method"]): g["metrics"] for g in
+              json.loads((tmp_path / "ev" / "evaluate.json").read_text())["groups"]}
+    inv = groups["tiny-gan", "slerp"]["inversion.rmse"]
+    assert inv["n"] == 2 and math.isfinite(inv["mean"]) and inv["mean"] > 0
+    assert all("inversion.rmse" not in groups[k] for k in [("tiny-gan", "crossfade"), ("tiny-ae", "slerp"), ("tiny-ae", "crossfade")])
+    rows = pq.read_table(tmp_path / "ev" / "rows.parquet").to_pylist()
+    assert [r["inversion.rmse"] is None for r in rows if Path(r["model"]).name == "tiny-ae"] == [True] * 4
+
+
 @pytest.mark.parametrize(("module", "options", "extra"), [("pyarrow", [], "sweep"), ("ray", ["--engine", "ray"], "ray")])
 def test_a_missing_extra_is_named(lines_models: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str,
                                   options: list[str], extra: str) -> None:

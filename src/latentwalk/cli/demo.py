@@ -20,7 +20,8 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
 @click.option("--force", is_flag=True, help="Write into a folder that holds other files too; never deletes or "
               "overwrites files latentwalk did not write.")
 @click.option("--seed", type=SEED, default=0, show_default=True)
-@click.option("--all-families", is_flag=True, help="Also train and walk the heavier model families (slower).")
+@click.option("--all-families", is_flag=True, hidden=True,  # every family is in the demo now: kept for old scripts
+              help="No longer needed: the demo walks every model family.")
 @progress_option
 def demo(out: str, force: bool, seed: int, all_families: bool, quiet: bool) -> None:
     """Train (or load cached) small models on embedded data and write an HTML report that teaches
@@ -29,6 +30,6 @@ def demo(out: str, force: bool, seed: int, all_families: bool, quiet: bool) -> N
 
     from latentwalk.demo import run_demo
     check_out(out, force)
-    ctx = run_demo(out, seed=seed, progress=not quiet, options={"all_families": all_families}, force=force)
+    ctx = run_demo(out, seed=seed, progress=not quiet, force=force)
     click.echo(_table(ctx.summary, ["model", "pair", "method", "evenness", "max/mean", "mid excess", "ACAI dist"]))
     click.echo(f"\nreport: {Path(out) / 'index.html'}   ({ctx.timings['total']:.1f} s)")

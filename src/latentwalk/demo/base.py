@@ -21,7 +21,7 @@ class DemoContext:
     report: Report
     seed: int = 0
     progress: bool = True
-    options: dict[str, Any] = field(default_factory=dict)  # e.g. {"all_families": True}
+    options: dict[str, Any] = field(default_factory=dict)  # for sections registered with opt_in
     summary: list[list[str]] = field(default_factory=list)  # rows for the terminal table
     manifest: dict[str, Any] = field(default_factory=dict)  # per-section records
     timings: dict[str, float] = field(default_factory=dict)

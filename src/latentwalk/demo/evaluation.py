@@ -55,12 +55,14 @@ class PairMeans:
 
 
 def pair_means(model: Model, dataset: str, methods: list[str], n: int, seed: int, steps: int,
-               ground_truth: Any, reference: Any, crossfade: bool = True) -> PairMeans:
+               ground_truth: Any, reference: Any, crossfade: bool = True, n_items: int | None = None) -> PairMeans:
     """Walk n seeded random pairs with every method (plus the crossfade unless told, when another
-    model of the same data has it already: it does not depend on the model); summarise every metric."""
+    model of the same data has it already: it does not depend on the model); summarise every metric.
+    Without a `reference` set (then give `n_items`, the dataset's size) the realism metric is left out."""
     rows: dict[str, list[dict[str, float]]] = {}
     names = (["crossfade"] if crossfade else []) + [m for m in methods if m != "crossfade"]
-    for a, b, s in random_pairs(dataset, len(reference), seed, n):
+    size = len(reference) if n_items is None else n_items
+    for a, b, s in random_pairs(dataset, size, seed, n):
         items = [resolve_item(a, tuple(model.data_shape)), resolve_item(b, tuple(model.data_shape))]
         res = run_walk(model, items, names, steps, seed=s, ground_truth=ground_truth, reference=reference)
         for name, mw in res.walks.items():

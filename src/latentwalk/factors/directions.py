@@ -8,7 +8,9 @@ the method (GANSpace's convention, Harkonen et al. 2020).
   "Sampling Generative Networks", plat's attribute vectors);
 - balanced: the same difference taken inside strata of the *other* factors and averaged, so that
   a factor correlated with the target (in the data) does not leak into the vector (plat's
-  balanced attribute vectors; with no other factor it equals atvec);
+  balanced attribute vectors; with no other factor it equals atvec). With many factors the
+  strata would hold one item each: it balances on the factors correlated with the target and on
+  as many others as keep half of the pairs (`balancing_factors`);
 - classifier: the normal of a linear classifier that separates positives from negatives
   (logistic regression; InterFaceGAN, Shen, Gu, Tang, Zhou, CVPR 2020, uses a linear SVM);
 - pca: the principal axes of the codes, unsupervised (GANSpace, Harkonen, Hertzmann, Lehtinen,
@@ -44,6 +46,8 @@ from latentwalk.registry import Registry
 TINY = 1e-12
 ACTIVE_VARIANCE = 0.01
 STRATA_BINS = 4  # continuous other factors are cut at their quartiles to balance on them
+CORRELATED = 0.1  # |correlation| with the target above which another factor is always balanced on
+MIN_COVERAGE = 0.5  # and uncorrelated ones while the strata keep half of the pairs
 PCA_AXES = 8  # the axes the 'pca' finder chooses from (GANSpace's edits use the first few)
 
 
@@ -187,11 +191,45 @@ def _find_atvec(codes: torch.Tensor, factor: str, y: torch.Tensor, used: torch.T
     return _finish("atvec", factor, atvec(codes, y, used), codes, n_pos=int((y & used).sum()), n_neg=int((~y & used).sum()))
 
 
+def _coverage(ids: torch.Tensor, y: torch.Tensor, used: torch.Tensor) -> float:
+    """Share of the used items that a stratified difference can pair: 2 min(#pos, #neg) per stratum."""
+    if len(ids) != len(y):  # no factor to stratify on: one stratum
+        ids = torch.zeros(len(y), dtype=torch.long)
+    paired = 0
+    for s in torch.unique(ids[used]):
+        paired += 2 * min(int(((ids == s) & used & y).sum()), int(((ids == s) & used & ~y).sum()))
+    return paired / max(int(used.sum()), 1)
+
+
+def balancing_factors(others: dict[str, tuple[torch.Tensor, FactorInfo]], y: torch.Tensor, used: torch.Tensor) -> list[str]:
+    """The other factors to stratify on. Those correlated with the target (|r| >= CORRELATED) are
+    the ones that can leak into the direction: always kept. The rest are added, least independent
+    first, while the strata still pair at least MIN_COVERAGE of what the kept ones pair: with ten
+    factors in quartiles (faces) every item would otherwise sit in a stratum of its own."""
+    yc = y[used].to(torch.float64)
+    yc = yc - yc.mean()
+
+    def corr(values: torch.Tensor) -> float:
+        v = values[used].to(torch.float64)
+        v = v - v.mean()
+        return float((v @ yc).abs() / (v.norm() * yc.norm() + TINY))
+
+    r = {k: corr(v) for k, (v, _) in others.items()}
+    chosen = sorted((k for k in others if r[k] >= CORRELATED), key=lambda k: (-r[k], k))
+    floor = MIN_COVERAGE * _coverage(strata({k: others[k] for k in chosen}), y, used)
+    for name in sorted((k for k in others if r[k] < CORRELATED), key=lambda k: (-r[k], k)):
+        if _coverage(strata({k: others[k] for k in [*chosen, name]}), y, used) < floor:
+            break
+        chosen.append(name)
+    return chosen
+
+
 @DIRECTIONS.register("balanced")
 def _find_balanced(codes: torch.Tensor, factor: str, y: torch.Tensor, used: torch.Tensor,
                    others: dict[str, tuple[torch.Tensor, FactorInfo]] | None = None, **_: Any) -> Direction:
-    ids = strata(others or {}) if others else torch.zeros(len(y), dtype=torch.long)
-    return _finish("balanced", factor, balanced_atvec(codes, y, used, ids), codes, balanced_on=sorted(others or {}))
+    keep = balancing_factors(others, y, used) if others else []
+    ids = strata({k: others[k] for k in keep}) if others and keep else torch.zeros(len(y), dtype=torch.long)
+    return _finish("balanced", factor, balanced_atvec(codes, y, used, ids), codes, balanced_on=sorted(keep))
 
 
 @DIRECTIONS.register("classifier")

@@ -39,7 +39,7 @@ from latentwalk.models.audio import AudioAE, AudioAEConfig, pool_frames
 from latentwalk.models.autoencoders import ConvAE, ConvAEConfig
 from latentwalk.models.base import PointMass
 from latentwalk.models.families import FAMILIES
-from latentwalk.models.nets import Encoder, MLPEncoder, mlp
+from latentwalk.models.nets import DeepEncoder, Encoder, MLPEncoder, mlp
 from latentwalk.models.training import Losses, Optimization, Run, TrainConfig
 
 _ACAI_CONSTRAINTS: dict[str, list[Constraint]] = {
@@ -191,6 +191,8 @@ class AdversarialObjective:
 def _image_critic(c: ACAIConfig) -> nn.Module:
     if c.arch == "mlp":
         return MLPEncoder(c.channels, c.size, c.width, 1, c.depth)
+    if c.arch == "deep":
+        return DeepEncoder(c.channels, c.size, c.width, 1)
     return Encoder(c.channels, c.size, c.width, 1)
 
 

@@ -19,7 +19,15 @@ from latentwalk.config import Constraint, Interval, Options, check_params
 from latentwalk.errors import InvalidParameterError
 from latentwalk.models.base import DiagonalGaussian, PointMass, check_batch
 from latentwalk.models.families import FAMILIES, MAX_DEPTH, MAX_LATENT_DIM, MAX_WIDTH, check_param_budget
-from latentwalk.models.nets import Decoder, Encoder, MLPDecoder, MLPEncoder, make_nets
+from latentwalk.models.nets import (
+    Decoder,
+    DeepDecoder,
+    DeepEncoder,
+    Encoder,
+    MLPDecoder,
+    MLPEncoder,
+    make_nets,
+)
 
 _CONSTRAINTS: dict[str, list[Constraint]] = {
     "channels": [Options(frozenset({1, 3}))],
@@ -27,7 +35,7 @@ _CONSTRAINTS: dict[str, list[Constraint]] = {
     "latent_dim": [Interval(Integral, 1, MAX_LATENT_DIM)],
     "width": [Interval(Integral, 1, MAX_WIDTH)],
     "beta": [Interval(Real, 0, None, closed="left")],
-    "arch": [Options(frozenset({"conv", "mlp"}))],
+    "arch": [Options(frozenset({"conv", "deep", "mlp"}))],
     "depth": [Interval(Integral, 1, MAX_DEPTH)],
 }
 
@@ -39,13 +47,17 @@ class ConvAEConfig:
     latent_dim: int = 16
     width: int = 32
     beta: float = 1.0  # VAE only: weight of the KL term
-    arch: str = "conv"  # "conv" or "mlp"
+    arch: str = "conv"  # "conv" (two layers), "deep" (down to 4x4, resize-convolutions) or "mlp"
     depth: int = 1  # mlp only: hidden layers in encoder and decoder
 
     def __post_init__(self) -> None:
         check_params(_CONSTRAINTS, vars(self), "ConvAEConfig")
         if self.size % 4:
             raise InvalidParameterError(f"The 'size' parameter of ConvAEConfig must be a multiple of 4. Got {self.size} instead.")
+        side = self.size // 4
+        if self.arch == "deep" and side & (side - 1):
+            raise InvalidParameterError(f"The 'size' parameter of ConvAEConfig with arch 'deep' must be 4 times a power of two "
+                                        f"(8, 16, 32, 64, ...). Got {self.size} instead.")
         # counted for the VAE, whose encoder (2 * latent_dim outputs) is the larger of the two
         check_param_budget("ConvAEConfig", lambda: nn.ModuleList(make_nets(
             self.arch, self.channels, self.size, self.width, 2 * self.latent_dim, self.latent_dim, self.depth)))
@@ -57,8 +69,8 @@ class _ConvBase(nn.Module):
     prior: str
     modality = "image"
     config: ConvAEConfig
-    encoder: Encoder | MLPEncoder
-    decoder: Decoder | MLPDecoder
+    encoder: Encoder | MLPEncoder | DeepEncoder
+    decoder: Decoder | MLPDecoder | DeepDecoder
 
     def _check(self, t: torch.Tensor, shape: tuple[int, ...], what: str) -> None:
         check_batch(t, shape, what)

@@ -87,10 +87,63 @@ class MLPDecoder(nn.Module):
         return torch.sigmoid(self.logits(z))
 
 
+def _levels(size: int) -> int:
+    """Halvings from `size` down to a 4x4 map (size must be 4 times a power of two)."""
+    return max(1, (size // 4).bit_length() - 1)
+
+
+class DeepEncoder(nn.Module):
+    """Stride-2 convolutions down to a 4x4 map (channels doubling from `width`, at most 8x), then a
+    linear layer to the code: for larger colour images (faces, 64x64), where two layers are too few."""
+
+    def __init__(self, channels: int, size: int, width: int, out_dim: int) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        c_in = channels
+        for k in range(_levels(size)):
+            c_out = width * min(2**k, 8)
+            layers += [nn.Conv2d(c_in, c_out, 4, stride=2, padding=1), nn.SiLU()]
+            c_in = c_out
+        self.net = nn.Sequential(*layers, nn.Flatten(), nn.Linear(c_in * 16, out_dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class DeepDecoder(nn.Module):
+    """The mirror of DeepEncoder: a linear layer to a 4x4 map, then per level a nearest-neighbour
+    2x upsampling and a 3x3 convolution (Odena et al. 2016, "Deconvolution and Checkerboard
+    Artifacts": resize then convolve leaves no checkerboard); the last level convolves to the
+    image's channels."""
+
+    def __init__(self, channels: int, size: int, width: int, latent_dim: int) -> None:
+        super().__init__()
+        n = _levels(size)
+        widths = [width * min(2**k, 8) for k in reversed(range(n))]  # 4x4 map's channels first
+        self.first = widths[0]
+        self.fc = nn.Sequential(nn.Linear(latent_dim, self.first * 16), nn.SiLU())
+        layers: list[nn.Module] = []
+        for k in range(n):
+            last = k == n - 1
+            c_out = channels if last else widths[k + 1]
+            layers += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(widths[k], c_out, 3, padding=1)]
+            if not last:
+                layers.append(nn.SiLU())
+        self.net = nn.Sequential(*layers)
+
+    def logits(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(self.fc(z).view(-1, self.first, 4, 4))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.logits(z))
+
+
 def make_nets(
     arch: str, channels: int, size: int, width: int, code_dim: int, latent_dim: int, depth: int = 1
-) -> tuple[Encoder | MLPEncoder, Decoder | MLPDecoder]:
-    """(encoder with `code_dim` outputs, decoder from `latent_dim`) for arch 'conv' or 'mlp'."""
+) -> tuple[Encoder | MLPEncoder | DeepEncoder, Decoder | MLPDecoder | DeepDecoder]:
+    """(encoder with `code_dim` outputs, decoder from `latent_dim`) for arch 'conv', 'deep' or 'mlp'."""
     if arch == "mlp":
         return (MLPEncoder(channels, size, width, code_dim, depth), MLPDecoder(channels, size, width, latent_dim, depth))
+    if arch == "deep":
+        return DeepEncoder(channels, size, width, code_dim), DeepDecoder(channels, size, width, latent_dim)
     return Encoder(channels, size, width, code_dim), Decoder(channels, size, width, latent_dim)

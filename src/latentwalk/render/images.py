@@ -33,7 +33,7 @@ Colour = tuple[int, int, int]
 
 TEXT = (33, 33, 33)
 MUTED = (105, 105, 105)
-MIN_FRAME_PX = 64
+MIN_FRAME_PX = 96  # a 16x16 digit shows at 96 px, a 64x64 face at 128 px (64 px faces were too small to read)
 GAP = 4  # between frames of a row
 MARGIN = 12  # around the whole picture
 ROW_GAP = 14  # between rows of a method grid

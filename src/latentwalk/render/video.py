@@ -23,7 +23,7 @@ from latentwalk.render._common import (
 
 __all__ = ["save_gif", "save_mp4"]
 
-GIF_MIN_PX = 64
+GIF_MIN_PX = 96
 # yuv420p keeps colour at half resolution; 8+ video pixels per image pixel keep edges crisp.
 MP4_MIN_PX = 128
 GIF_MAX_FPS = 50.0  # browsers play GIF delays under 20 ms as 100 ms: faster GIFs run slower

@@ -26,6 +26,7 @@ HEADLINE = {
     "typicality.mid_norm_ratio": "mid-norm ratio",
     "ppl.mean": "PPL",
     "reconstruction.recon_error_end": "ends' recon RMS",
+    "inversion.rmse": "inversion RMSE",
     "faces.mid_off_manifold": "off-face mid",
     "faces.factor_monotonicity": "factor monotone",
     "audio.max_pitches": "max pitches",

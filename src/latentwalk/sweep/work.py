@@ -59,6 +59,13 @@ def metric_columns(metrics: dict[str, Any]) -> dict[str, float]:
     return {f"{m}.{k}": float(v) for m, r in metrics.items() for k, v in r.summary.items()}
 
 
+def inversion_columns(params: dict[str, Any]) -> dict[str, float]:
+    """{"inversion.rmse": mean over the inputs} of a walk whose codes were found by inversion (a GAN,
+    a DDIM, a latent diffusion model: `params["inversion"]`); {} for a model with an encoder."""
+    rmse = (params.get("inversion") or {}).get("rmse")
+    return {"inversion.rmse": sum(map(float, rmse)) / len(rmse)} if rmse else {}
+
+
 def pair_rows(model: Model, task: ShardTask, pair: Pair) -> list[dict[str, Any]]:
     """Walk one pair with every method of the task; one row per method."""
     from latentwalk.api import walk
@@ -69,7 +76,9 @@ def pair_rows(model: Model, task: ShardTask, pair: Pair) -> list[dict[str, Any]]
              distance=task.distance, seed=pair.seed, metrics=list(task.metrics))
     head = {"model": task.model, "model_sha256": task.model_sha256, "schedule": task.schedule, "steps": task.steps,
             "pair": pair.index, "a": pair.a, "b": pair.b, "seed": task.seed, "pair_seed": pair.seed, "shard": task.key}
-    return [{**head, "method": name, **metric_columns(mw.metrics)} for name, mw in w.result.walks.items()]
+    inv = inversion_columns(w.result.params)  # the codes' error: not the crossfade's, which walks the inputs
+    return [{**head, "method": name, **metric_columns(mw.metrics), **(inv if mw.codes is not None else {})}
+            for name, mw in w.result.walks.items()]
 
 
 def note_kind(message: str) -> str:
