@@ -102,6 +102,11 @@ def main() -> None:
         result["evaluate_1000"] = {"walks": args.walks, "methods": ["slerp", "crossfade"], "wall_s": round(wall, 1),
                                    "workers": os.cpu_count()}
         print(f"\nevaluate of {args.walks} lines-acai pair-walks (slerp + crossfade): {wall:.1f} s wall on {os.cpu_count()} cores")
+    if args.out.exists():  # a run of some groups keeps the others' last results
+        before = json.loads(args.out.read_text())
+        result["groups"] = {**before.get("groups", {}), **result["groups"]}  # type: ignore[dict-item]
+        if "evaluate_1000" in before and "evaluate_1000" not in result:
+            result["evaluate_1000"] = before["evaluate_1000"]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1))
 

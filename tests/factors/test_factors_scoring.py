@@ -50,7 +50,7 @@ def test_digits_recoverer_reads_clean_digits() -> None:
 def test_unknown_dataset_teaches() -> None:
     from latentwalk.errors import InvalidParameterError
 
-    with pytest.raises(InvalidParameterError, match="can be scored on: digits, faces, lines"):
+    with pytest.raises(InvalidParameterError, match="can be scored on: digits, faces, faces32, lines"):
         recoverer_for("tones")
 
 
