@@ -83,12 +83,12 @@ BUILTINS.add("lines-acai", Recipe("lines", "acai", _LINES_ACAI, ACAITrainConfig(
 
 # faces (issue 10): 64x64 colour, the "deep" nets (stride-2 convolutions down to 4x4 and resize-convolutions
 # back up). r1's two-layer nets (150 epochs) blurred every mouth. Batches of 32 faces, one thread, measured
-# on 64 random pairs (off-face mid-walk, slerp, as a ratio to the crossfade's): VAE beta 0.1 / 0.25 / 0.5 ->
-# 0.59x / 0.55x / 0.55x with held-out recon RMS 0.031 / 0.034 / 0.032 (beta 0.1 is the sharpest and finds
-# the best smile direction, 1.34; beta 0.5 keeps the walks closest to a face). ACAI at 8,000 / 14,000 steps:
+# on 64 random pairs (off-face mid-walk, slerp, as a ratio to the crossfade's; factor monotonicity): VAE
+# beta 0.1 / 0.25 / 0.5 / 0.75 / 1 -> 0.59x / 0.55x / 0.55x / 0.485x (0.90) / 0.485x (0.88), ends' recon
+# RMS 0.031 / 0.034 / 0.032 / 0.033 / 0.033; 0.75 ships (smile direction 1.29). ACAI at 8,000 / 14,000 steps:
 # recon 0.047 / 0.043, off-face 0.66x at 14,000: softer than the VAE and its mixes farther from a face.
 _FACES: dict[str, Any] = {"channels": 3, "size": 64, "latent_dim": 32, "width": 16, "arch": "deep"}
-BUILTINS.add("faces-vae", Recipe("faces", "vae", ConvAEConfig(**_FACES, beta=0.5),
+BUILTINS.add("faces-vae", Recipe("faces", "vae", ConvAEConfig(**_FACES, beta=0.75),
                                  TrainConfig(epochs=160, lr=1e-3, batch_size=32, patience=15), version=2,
                                  description="VAE on 64x64 procedural faces"))
 BUILTINS.add("faces-acai", Recipe("faces", "acai", ACAIConfig(**_FACES, ema=0.999),
