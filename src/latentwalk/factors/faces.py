@@ -13,10 +13,12 @@ from latentwalk.factors.recover import RECOVERERS, FactorInfo
 
 
 class FacesRecoverer:
-    """Every factor of a face frame, as the faces probe reads it."""
+    """Every factor of a face frame, as the faces probe reads it (through `dataset`'s ground truth)."""
+
+    dataset: type = Faces
 
     def __init__(self) -> None:
-        self.gt = Faces().ground_truth()
+        self.gt = self.dataset().ground_truth()
         self.factors = {k: FactorInfo(k, "continuous", 2.0) for k in CONTINUOUS}
         self.factors["glasses"] = FactorInfo("glasses", "continuous", 1.0)
 
